@@ -1,0 +1,227 @@
+import { CommandEncoder } from "./encoder.ts";
+import type { AlarmTimer, Clock, TxPort } from "./port.ts";
+import { RESULT_CANCELLED, RESULT_TIMEOUT } from "./results.ts";
+import type { Scanner } from "./scanner.ts";
+
+/** Who issued a command. An object with methods, not a closure, so commands allocate nothing. */
+export interface CommandOwner {
+  /**
+   * A line that may answer the command in flight: one carrying its response token, or one whose
+   * token is unknown (`key` -1). Return false to pass it on to the unsolicited-line handlers.
+   */
+  onResponse(tag: number, key: number, bytes: Uint8Array, body: number, end: number): boolean;
+  /** The command ended: a `RESULT_*` and the error code if the modem gave one (else -1). */
+  onFinal(tag: number, result: number, code: number): void;
+}
+
+const IDLE = 0;
+const SENDING_LINE = 1;
+const AWAITING_PROMPT = 2;
+const SENDING_DATA = 3;
+const AWAITING_RESULT = 4;
+
+/**
+ * Commands wait in a fixed queue with their encoded bytes in a fixed transmit region; one is in
+ * flight at a time. Output goes to the port only within the budget the UART granted.
+ */
+export class CommandChannel {
+  /** Bytes the port may take now. Unlimited unless the host reports a FIFO budget. */
+  budget: number;
+  private readonly encoder: CommandEncoder;
+  private readonly owners: (CommandOwner | null)[];
+  private readonly tags: Int32Array;
+  private readonly keys: Int32Array;
+  private readonly timeouts: Int32Array;
+  private readonly lineLengths: Int32Array;
+  private readonly dataLengths: Int32Array;
+  private readonly timer: AlarmTimer;
+  private first = 0;
+  private count = 0;
+  private txHead: number;
+  private txTail: number;
+  private phase = IDLE;
+  private sent = 0;
+  private deadline = 0;
+  private encoding = false;
+
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly txBase: number,
+    private readonly txCapacity: number,
+    readonly depth: number,
+    private readonly tx: TxPort,
+    private readonly clock: Clock,
+    private readonly scanner: Scanner,
+    budget: number,
+    private readonly onTimeout: (tag: number) => void,
+  ) {
+    this.budget = budget;
+    this.encoder = new CommandEncoder(bytes);
+    this.owners = new Array<CommandOwner | null>(depth).fill(null);
+    this.tags = new Int32Array(depth);
+    this.keys = new Int32Array(depth);
+    this.timeouts = new Int32Array(depth);
+    this.lineLengths = new Int32Array(depth);
+    this.dataLengths = new Int32Array(depth);
+    this.txHead = txBase;
+    this.txTail = txBase;
+    this.timer = clock.timer(() => this.expire());
+  }
+
+  /** Commands queued, including the one in flight. */
+  get queued(): number {
+    return this.count;
+  }
+
+  get inFlight(): boolean {
+    return this.phase !== IDLE;
+  }
+
+  /** Free queue places. */
+  get free(): number {
+    return this.depth - this.count;
+  }
+
+  /** Owner of the command in flight, if any. */
+  get owner(): CommandOwner | null {
+    return this.phase === IDLE ? null : this.owners[this.first]!;
+  }
+
+  get tag(): number {
+    return this.tags[this.first]!;
+  }
+
+  get responseKey(): number {
+    return this.phase === IDLE ? -2 : this.keys[this.first]!;
+  }
+
+  /**
+   * Starts encoding a command; finish it with `commit()`. Returns null when the queue is full.
+   * `responseKey` is the token of the command's intermediate lines (-1: none).
+   */
+  begin(owner: CommandOwner, tag: number, responseKey: number, timeoutMs: number): CommandEncoder | null {
+    if (this.count >= this.depth || this.encoding) return null;
+    if (this.txHead > this.txBase) {
+      // Move queued bytes back so the new command gets the longest possible run.
+      this.bytes.copyWithin(this.txBase, this.txHead, this.txTail);
+      this.txTail -= this.txHead - this.txBase;
+      this.txHead = this.txBase;
+    }
+    const slot = (this.first + this.count) % this.depth;
+    this.owners[slot] = owner;
+    this.tags[slot] = tag;
+    this.keys[slot] = responseKey;
+    this.timeouts[slot] = timeoutMs;
+    this.encoding = true;
+    return this.encoder.open(this.txTail, this.txBase + this.txCapacity);
+  }
+
+  /** Queues the command begun last; false (and nothing queued) if its encoding failed. */
+  commit(): boolean {
+    const e = this.encoder;
+    this.encoding = false;
+    e.endLine();
+    const slot = (this.first + this.count) % this.depth;
+    if (e.failed) {
+      this.owners[slot] = null;
+      return false;
+    }
+    this.lineLengths[slot] = e.lineEnd - this.txTail;
+    this.dataLengths[slot] = e.pos - e.lineEnd;
+    this.txTail = e.pos;
+    this.count++;
+    this.pump();
+    return true;
+  }
+
+  /** Grants output budget (the ESP32 reports free TX FIFO space) and writes what fits. */
+  writable(count: number): void {
+    this.budget = count;
+    this.pump();
+  }
+
+  /** The modem's `>` arrived: send the data part. */
+  prompt(): void {
+    if (this.phase !== AWAITING_PROMPT) return;
+    this.phase = SENDING_DATA;
+    this.sent = 0;
+    this.pump();
+  }
+
+  /** A final result for the command in flight. False if there was none. */
+  finish(result: number, code: number): boolean {
+    if (this.phase === IDLE) return false;
+    const slot = this.first;
+    const owner = this.owners[slot]!;
+    const tag = this.tags[slot]!;
+    this.owners[slot] = null;
+    this.txHead += this.lineLengths[slot]! + this.dataLengths[slot]!;
+    this.first = (slot + 1) % this.depth;
+    this.count--;
+    if (this.count === 0) this.txHead = this.txTail = this.txBase;
+    this.phase = IDLE;
+    this.scanner.promptWanted = false;
+    this.timer.cancel();
+    owner.onFinal(tag, result, code);
+    this.pump();
+    return true;
+  }
+
+  /** Ends every queued command with RESULT_CANCELLED (after a modem reset, say). */
+  cancelAll(): void {
+    while (this.count > 0) {
+      if (this.phase === IDLE) this.phase = AWAITING_RESULT;
+      this.finish(RESULT_CANCELLED, -1);
+    }
+  }
+
+  /** Starts the next command and writes as much as the budget allows. */
+  private pump(): void {
+    if (this.phase === IDLE) {
+      if (this.count === 0 || this.encoding) return;
+      this.phase = SENDING_LINE;
+      this.sent = 0;
+      const ms = this.timeouts[this.first]!;
+      this.deadline = this.clock.now() + ms;
+      this.timer.schedule(ms);
+    }
+    const slot = this.first;
+    if (this.phase === SENDING_LINE) {
+      const length = this.lineLengths[slot]!;
+      if (!this.write(this.txHead, length)) return;
+      this.phase = this.dataLengths[slot]! > 0 ? AWAITING_PROMPT : AWAITING_RESULT;
+      this.sent = 0;
+      if (this.phase === AWAITING_PROMPT) this.scanner.promptWanted = true;
+    }
+    if (this.phase === SENDING_DATA) {
+      if (!this.write(this.txHead + this.lineLengths[slot]!, this.dataLengths[slot]!)) return;
+      this.phase = AWAITING_RESULT;
+    }
+  }
+
+  /** Writes the unsent rest of [start, start + length) within budget; true when all is sent. */
+  private write(start: number, length: number): boolean {
+    while (this.sent < length) {
+      let n = length - this.sent;
+      if (n > this.budget) n = this.budget;
+      if (n <= 0) return false;
+      this.budget -= n;
+      const from = start + this.sent;
+      this.sent += n;
+      this.tx.write(this.bytes, from, n);
+    }
+    return true;
+  }
+
+  private expire(): void {
+    if (this.phase === IDLE) return;
+    const late = this.deadline - this.clock.now();
+    if (late > 0) {
+      this.timer.schedule(late);
+      return;
+    }
+    const tag = this.tags[this.first]!;
+    this.onTimeout(tag);
+    this.finish(RESULT_TIMEOUT, -1);
+  }
+}

@@ -1,0 +1,317 @@
+import { ascii } from "./bytes.ts";
+import { CommandChannel, type CommandOwner } from "./channel.ts";
+import type { CommandEncoder } from "./encoder.ts";
+import { Fields } from "./fields.ts";
+import type { Clock, TxPort } from "./port.ts";
+import {
+  NOTICE_INPUT_DROPPED,
+  NOTICE_LINE_TOO_LONG,
+  NOTICE_STRAY_RESULT,
+  NOTICE_TIMEOUT,
+  NOTICE_UNHANDLED_LINE,
+  RESULT_CME_ERROR,
+  RESULT_CMS_ERROR,
+  RESULT_ERROR,
+  RESULT_OK,
+} from "./results.ts";
+import { ByteRing } from "./ring.ts";
+import { Scanner, type ScanSink } from "./scanner.ts";
+import { TokenTable } from "./tokens.ts";
+
+export type { CommandOwner } from "./channel.ts";
+export type { CommandEncoder } from "./encoder.ts";
+
+/** Receives unsolicited lines of one token. `body` is where the text after `TOKEN: ` starts. */
+export interface LineHandler {
+  onLine(key: number, bytes: Uint8Array, body: number, end: number): void;
+}
+
+/** Receives a length-bound read, in pieces as the bytes arrive. */
+export interface RawSink {
+  onRaw(bytes: Uint8Array, start: number, end: number, remaining: number): void;
+}
+
+/** Told of engine events worth logging; `bytes[start, end)` is the line concerned, if any. */
+export type NoticeListener = (notice: number, bytes: Uint8Array, start: number, end: number) => void;
+
+export interface AtEngineOptions {
+  tx: TxPort;
+  clock: Clock;
+  /** Longest line the engine can hold (bytes). Length-bound reads are not limited by it. */
+  rxCapacity?: number;
+  /** Room for queued command lines and their data (bytes). */
+  txCapacity?: number;
+  /** Commands that can wait at once, including the one in flight. */
+  queueDepth?: number;
+  /** Size of `rxStage`: the most a host reads at once (the ESP32 UART FIFO holds 128). */
+  stageSize?: number;
+  /** Output budget before the first `writable(count)`; leave unset for ports without a FIFO limit. */
+  txBudget?: number;
+}
+
+const STAT_LINES = 0;
+const STAT_ECHOES = 1;
+const STAT_UNHANDLED = 2;
+const STAT_STRAY = 3;
+const STAT_OVERFLOWS = 4;
+const STAT_TIMEOUTS = 5;
+const STAT_DROPPED = 6;
+
+function align4(n: number): number {
+  return (n + 3) & ~3;
+}
+
+/**
+ * The AT engine: UART bytes -> ring -> scanner -> line routing (final results to the command in
+ * flight, its own responses to its owner, every other line to the unsolicited handlers), and
+ * commands -> transmit region -> UART. All buffers are regions of one ArrayBuffer made here;
+ * after construction the byte, line and command paths allocate nothing.
+ */
+export class AtEngine implements ScanSink {
+  /** The whole buffer: stage, receive ring, transmit region. */
+  readonly bytes: Uint8Array;
+  /** Where a host reads UART bytes into before calling `received(count)`. */
+  readonly rxStage: Uint8Array;
+  /** Shared field parser for handlers; valid until the next line. */
+  readonly fields = new Fields();
+  /** Counters: lines, echoes, unhandled, stray results, overflows, timeouts, dropped input. */
+  readonly stats = new Int32Array(7);
+  onNotice: NoticeListener | null = null;
+
+  private readonly ring: ByteRing;
+  private readonly scanner: Scanner;
+  private readonly tokens = new TokenTable();
+  private readonly channel: CommandChannel;
+  private readonly handlers: (LineHandler | null)[] = new Array<LineHandler | null>(32).fill(null);
+  private readonly keyOk: number;
+  private readonly keyError: number;
+  private readonly keyCme: number;
+  private readonly keyCms: number;
+  private rawSink: RawSink | null = null;
+  private parsing = false;
+
+  constructor(options: AtEngineOptions) {
+    const stage = align4(options.stageSize ?? 128);
+    const rx = align4(options.rxCapacity ?? 1024);
+    const tx = align4(options.txCapacity ?? 2048);
+    this.bytes = new Uint8Array(stage + rx + tx);
+    this.rxStage = new Uint8Array(this.bytes.buffer, 0, stage);
+    this.ring = new ByteRing(this.bytes, stage, rx);
+    this.scanner = new Scanner(this.ring, this);
+    this.channel = new CommandChannel(
+      this.bytes,
+      stage + rx,
+      tx,
+      options.queueDepth ?? 8,
+      options.tx,
+      options.clock,
+      this.scanner,
+      options.txBudget ?? Number.POSITIVE_INFINITY,
+      () => this.timedOut(),
+    );
+    this.keyOk = this.tokens.register("OK");
+    this.keyError = this.tokens.register("ERROR");
+    this.keyCme = this.tokens.register("+CME ERROR");
+    this.keyCms = this.tokens.register("+CMS ERROR");
+  }
+
+  // ---- set-up (allocates; call at start-up) ----
+
+  /** The key of a line token such as `+MQTTOPEN` or `RDY`. */
+  token(name: string): number {
+    return this.tokens.register(name);
+  }
+
+  tokenName(key: number): string {
+    return this.tokens.name(key);
+  }
+
+  /** Sends every unsolicited line of `key` to `handler`. */
+  listen(key: number, handler: LineHandler): void {
+    this.handlers[key] = handler;
+  }
+
+  /** Lines starting with `prefix` are headers of length-bound reads: they end at their first quote. */
+  recordPrefix(prefix: string): void {
+    this.scanner.setRecordPrefix(ascii(prefix));
+  }
+
+  // ---- input ----
+
+  /** `count` bytes were read into `rxStage`. */
+  received(count: number): void {
+    let from = 0;
+    while (from < count) {
+      const ring = this.ring;
+      let n = count - from;
+      if (n > ring.free) n = ring.free;
+      const shift = ring.reserve(n);
+      if (shift < 0 || n === 0) {
+        this.drop(count - from);
+        return;
+      }
+      if (shift > 0) this.scanner.shifted(shift);
+      this.bytes.copyWithin(ring.tail, from, from + n);
+      ring.tail += n;
+      from += n;
+      this.parsing = true;
+      try {
+        this.scanner.run();
+      } finally {
+        this.parsing = false;
+      }
+    }
+  }
+
+  /** Feeds bytes from a caller's buffer (hosts that receive fresh buffers, tests). */
+  receive(src: Uint8Array, offset = 0, length = src.length - offset): void {
+    if (this.parsing) {
+      this.append(src, offset, length);
+      return;
+    }
+    const stage = this.rxStage;
+    const size = stage.length;
+    const end = offset + length;
+    for (let i = offset; i < end; ) {
+      let n = end - i;
+      if (n > size) n = size;
+      for (let k = 0; k < n; k++) stage[k] = src[i + k]!;
+      i += n;
+      this.received(n);
+    }
+  }
+
+  /**
+   * Input that arrives while a line is being handled (a port that answers inside `write`): it
+   * joins the ring without compaction, which would move bytes under the handler, and the parse
+   * loop already running picks it up.
+   */
+  private append(src: Uint8Array, offset: number, length: number): void {
+    const ring = this.ring;
+    const room = ring.base + ring.capacity - ring.tail;
+    const n = length < room ? length : room;
+    for (let k = 0; k < n; k++) this.bytes[ring.tail + k] = src[offset + k]!;
+    ring.tail += n;
+    if (n < length) this.drop(length - n);
+  }
+
+  private drop(count: number): void {
+    this.stats[STAT_DROPPED] += count;
+    this.notice(NOTICE_INPUT_DROPPED, 0, 0);
+  }
+
+  // ---- output ----
+
+  /** The UART can take `count` more bytes now. */
+  writable(count: number): void {
+    this.channel.writable(count);
+  }
+
+  /**
+   * Begins a command owned by `owner`; encode it and call `send()`. Null when the queue is full.
+   * `responseKey`: token of its intermediate response lines, or -1.
+   */
+  command(owner: CommandOwner, tag: number, responseKey: number, timeoutMs: number): CommandEncoder | null {
+    return this.channel.begin(owner, tag, responseKey, timeoutMs);
+  }
+
+  /** Queues the command begun last. False if a value could not be encoded or it did not fit. */
+  send(): boolean {
+    return this.channel.commit();
+  }
+
+  /** The next `count` input bytes go to `sink` unscanned (a `+MQTTREAD` payload, say). */
+  expectRaw(count: number, sink: RawSink, skipLineEnds = false): void {
+    this.rawSink = sink;
+    this.scanner.expectRaw(count, skipLineEnds);
+  }
+
+  get queued(): number {
+    return this.channel.queued;
+  }
+
+  get queueFree(): number {
+    return this.channel.free;
+  }
+
+  get busy(): boolean {
+    return this.channel.inFlight;
+  }
+
+  /** Cancels every queued command and forgets partial input (the modem rebooted). */
+  reset(): void {
+    this.scanner.reset();
+    this.channel.cancelAll();
+  }
+
+  // ---- ScanSink: called by the scanner ----
+
+  line(bytes: Uint8Array, start: number, end: number): void {
+    this.stats[STAT_LINES]++;
+    const c0 = bytes[start]! | 0x20;
+    if (c0 === 0x61 && end - start >= 2 && (bytes[start + 1]! | 0x20) === 0x74) {
+      // "AT...": the modem echoing a command back. No response starts this way.
+      this.stats[STAT_ECHOES]++;
+      return;
+    }
+    const key = this.tokens.lookup(bytes, start, end);
+    const body = this.tokens.body;
+    const channel = this.channel;
+    if (key >= 0 && key <= this.keyCms) {
+      this.final(key, bytes, body, end, start);
+      return;
+    }
+    const owner = channel.owner;
+    if (owner !== null && (key < 0 || key === channel.responseKey)) {
+      if (owner.onResponse(channel.tag, key, bytes, key < 0 ? start : body, end)) return;
+    }
+    const handler = key >= 0 ? this.handlers[key] : null;
+    if (handler) {
+      handler.onLine(key, bytes, body, end);
+      return;
+    }
+    this.stats[STAT_UNHANDLED]++;
+    this.notice(NOTICE_UNHANDLED_LINE, start, end);
+  }
+
+  prompt(): void {
+    this.channel.prompt();
+  }
+
+  raw(bytes: Uint8Array, start: number, end: number, remaining: number): void {
+    const sink = this.rawSink;
+    if (remaining === 0) this.rawSink = null;
+    if (sink) sink.onRaw(bytes, start, end, remaining);
+  }
+
+  overflow(): void {
+    this.stats[STAT_OVERFLOWS]++;
+    this.notice(NOTICE_LINE_TOO_LONG, 0, 0);
+  }
+
+  private final(key: number, bytes: Uint8Array, body: number, end: number, start: number): void {
+    let result = RESULT_OK;
+    let code = -1;
+    if (key !== this.keyOk) {
+      result = key === this.keyError ? RESULT_ERROR : key === this.keyCme ? RESULT_CME_ERROR : RESULT_CMS_ERROR;
+      if (body > start) {
+        this.fields.parse(bytes, body, end);
+        code = this.fields.int(0);
+      }
+    }
+    if (!this.channel.finish(result, code)) {
+      this.stats[STAT_STRAY]++;
+      this.notice(NOTICE_STRAY_RESULT, start, end);
+    }
+  }
+
+  private timedOut(): void {
+    this.stats[STAT_TIMEOUTS]++;
+    this.notice(NOTICE_TIMEOUT, 0, 0);
+  }
+
+  private notice(notice: number, start: number, end: number): void {
+    const listener = this.onNotice;
+    if (listener !== null) listener(notice, this.bytes, start, end);
+  }
+}

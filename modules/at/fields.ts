@@ -1,0 +1,189 @@
+import { COMMA, DIGIT_0, DIGIT_9, LPAREN, MINUS, QUOTE, RPAREN, SPACE } from "./bytes.ts";
+
+/** Most fields any response of the dialect carries, with room to spare. */
+const MAX_FIELDS = 16;
+
+/**
+ * The comma-separated fields of a response body, located in place: each field is a byte range
+ * of the line, so nothing is copied or decoded until a caller asks. One instance is reused for
+ * every line.
+ *
+ * Tolerates what modems send: spaces after commas (`+MQTTMSG: 1, 0, "t", "p"`), parenthesised
+ * lists that contain commas (`+MQTTSUB: (1,2),255,(0-2)`), and a final quoted field that itself
+ * contains quotes (in mode 0 the payload is not escaped, so it ends at the line's last quote).
+ */
+export class Fields {
+  count = 0;
+  bytes: Uint8Array = new Uint8Array(0);
+  private readonly starts = new Int32Array(MAX_FIELDS);
+  private readonly ends = new Int32Array(MAX_FIELDS);
+  private readonly quoted = new Uint8Array(MAX_FIELDS);
+
+  /** Splits [start, end) into fields; returns how many. */
+  parse(bytes: Uint8Array, start: number, end: number): number {
+    this.bytes = bytes;
+    let n = 0;
+    let i = start;
+    while (n < MAX_FIELDS) {
+      while (i < end && bytes[i] === SPACE) i++;
+      if (i >= end) {
+        if (n > 0 && bytes[end - 1] === COMMA) this.set(n++, end, end, 0);
+        break;
+      }
+      const c = bytes[i];
+      if (c === QUOTE) {
+        const close = this.closingQuote(bytes, i + 1, end);
+        this.set(n++, i + 1, close, 1);
+        i = close + 1;
+        while (i < end && bytes[i] !== COMMA) i++;
+      } else {
+        const from = i;
+        let depth = 0;
+        while (i < end) {
+          const d = bytes[i];
+          if (d === LPAREN) depth++;
+          else if (d === RPAREN) depth--;
+          else if (d === COMMA && depth <= 0) break;
+          i++;
+        }
+        let to = i;
+        while (to > from && bytes[to - 1] === SPACE) to--;
+        this.set(n++, from, to, 0);
+      }
+      if (i >= end) break;
+      i++; // the comma
+      if (i >= end) {
+        this.set(n++, end, end, 0);
+        break;
+      }
+    }
+    this.count = n;
+    return n;
+  }
+
+  /** Byte offset where field `i` starts (inside its quotes, if quoted). */
+  start(i: number): number {
+    return this.starts[i]!;
+  }
+
+  end(i: number): number {
+    return this.ends[i]!;
+  }
+
+  length(i: number): number {
+    return i < this.count ? this.ends[i]! - this.starts[i]! : -1;
+  }
+
+  isQuoted(i: number): boolean {
+    return i < this.count && this.quoted[i] === 1;
+  }
+
+  /** Field `i` as a non-negative decimal integer; -1 if absent, empty or not a number. */
+  int(i: number): number {
+    if (i >= this.count) return -1;
+    const b = this.bytes;
+    let p = this.starts[i]!;
+    const e = this.ends[i]!;
+    if (p >= e) return -1;
+    let v = 0;
+    for (; p < e; p++) {
+      const c = b[p]!;
+      if (c < DIGIT_0 || c > DIGIT_9) return -1;
+      v = v * 10 + (c - DIGIT_0);
+      if (v > 0x7fffffff) return -1;
+    }
+    return v;
+  }
+
+  /** True if field `i` is a parenthesised list or range that includes `value` (`(1,2)`, `(0-2)`, `(1-65535)`). */
+  listIncludes(i: number, value: number): boolean {
+    if (i >= this.count) return false;
+    const b = this.bytes;
+    let p = this.starts[i]!;
+    const e = this.ends[i]!;
+    if (b[p] === LPAREN) p++;
+    while (p < e) {
+      let lo = 0;
+      let digits = 0;
+      while (p < e && b[p]! >= DIGIT_0 && b[p]! <= DIGIT_9) {
+        lo = lo * 10 + (b[p++]! - DIGIT_0);
+        digits++;
+      }
+      let hi = lo;
+      if (p < e && b[p] === MINUS) {
+        p++;
+        hi = 0;
+        while (p < e && b[p]! >= DIGIT_0 && b[p]! <= DIGIT_9) hi = hi * 10 + (b[p++]! - DIGIT_0);
+      }
+      if (digits > 0 && value >= lo && value <= hi) return true;
+      p++; // separator, or the closing parenthesis
+    }
+    return false;
+  }
+
+  /** Upper bound of field `i` if it is a range like `(1-300)`, its value if a plain integer, else -1. */
+  upperBound(i: number): number {
+    if (i >= this.count) return -1;
+    const plain = this.int(i);
+    if (plain >= 0) return plain;
+    const b = this.bytes;
+    const e = this.ends[i]!;
+    let p = e - 1;
+    if (b[p] === RPAREN) p--;
+    let v = 0;
+    let scale = 1;
+    while (p >= this.starts[i]! && b[p]! >= DIGIT_0 && b[p]! <= DIGIT_9) {
+      v += (b[p--]! - DIGIT_0) * scale;
+      scale *= 10;
+    }
+    return scale > 1 ? v : -1;
+  }
+
+  /** True if field `i` equals `pattern` byte for byte. */
+  equals(i: number, pattern: Uint8Array): boolean {
+    if (this.length(i) !== pattern.length) return false;
+    const b = this.bytes;
+    const s = this.starts[i]!;
+    for (let k = 0; k < pattern.length; k++) if (b[s + k] !== pattern[k]) return false;
+    return true;
+  }
+
+  /** Field `i` as a string (allocates: for values a user must see). */
+  text(i: number): string {
+    if (i >= this.count) return "";
+    let s = "";
+    for (let p = this.starts[i]!; p < this.ends[i]!; p++) s += String.fromCharCode(this.bytes[p]!);
+    return s;
+  }
+
+  private set(n: number, start: number, end: number, quoted: number): void {
+    this.starts[n] = start;
+    this.ends[n] = end;
+    this.quoted[n] = quoted;
+  }
+
+  /**
+   * The quote closing a field opened at `from`: the first quote followed (after spaces) by a
+   * comma, or failing that the line's last quote; the line end if the quote is missing.
+   */
+  private closingQuote(bytes: Uint8Array, from: number, end: number): number {
+    let last = -1;
+    for (let p = from; p < end; p++) {
+      if (bytes[p] !== QUOTE) continue;
+      last = p;
+      let q = p + 1;
+      while (q < end && bytes[q] === SPACE) q++;
+      if (q < end && bytes[q] === COMMA && this.fieldFollows(bytes, q + 1, end)) return p;
+    }
+    return last >= 0 ? last : end;
+  }
+
+  /** After a comma: does a quoted field or a number follow? (So `"a","b"` splits but `"a,b"` does not.) */
+  private fieldFollows(bytes: Uint8Array, from: number, end: number): boolean {
+    let p = from;
+    while (p < end && bytes[p] === SPACE) p++;
+    if (p >= end) return true;
+    const c = bytes[p]!;
+    return c === QUOTE || (c >= DIGIT_0 && c <= DIGIT_9);
+  }
+}

@@ -1,0 +1,212 @@
+import { CR, LF, PLUS, PROMPT, QUOTE, SPACE } from "./bytes.ts";
+import type { ByteRing } from "./ring.ts";
+
+/** Where framed input goes. Offsets index `bytes` and are valid only during the call. */
+export interface ScanSink {
+  /** A line without its terminator. Never empty. */
+  line(bytes: Uint8Array, start: number, end: number): void;
+  /** The `>` data prompt, seen only while `promptWanted` was set. */
+  prompt(): void;
+  /** A piece of a length-bound read; `remaining` bytes of it are still to come. */
+  raw(bytes: Uint8Array, start: number, end: number, remaining: number): void;
+  /** A line longer than the ring was dropped (`dropped` bytes so far of it). */
+  overflow(dropped: number): void;
+}
+
+const LINE = 0;
+const RAW = 1;
+const DISCARD = 2;
+
+const UNDECIDED = -1;
+const NOT_RECORD = 0;
+const RECORD = 1;
+
+// Bytes below 0x0E include CR and LF; a word holding none of them is skipped whole.
+const BELOW_0E = 0x0e0e0e0e;
+const HIGH_BITS = 0x80808080 | 0;
+
+/**
+ * Frames the ring's bytes: CR- or LF-terminated lines (so CRLF, bare LF and stray CR all work,
+ * and empty lines vanish), the `>` prompt that has no line end, and exact-length raw reads whose
+ * bytes are never scanned. A "record" prefix (`+MQTTREAD:`) marks a header that ends at its
+ * first quote, because the quoted payload after it may contain line ends and is read by length.
+ */
+export class Scanner {
+  /** Set by the command channel while a command waits for `>`. */
+  promptWanted = false;
+  /** Lines dropped for exceeding the ring. */
+  overflows = 0;
+
+  private readonly words: Int32Array;
+  private scan: number;
+  private mode = LINE;
+  private rawRemaining = 0;
+  private rawSkipLineEnds = false;
+  private record = UNDECIDED;
+  private dropped = 0;
+  private recordPrefix: Uint8Array | null = null;
+
+  constructor(
+    private readonly ring: ByteRing,
+    private readonly sink: ScanSink,
+  ) {
+    const b = ring.bytes;
+    this.words = new Int32Array(b.buffer, b.byteOffset, b.byteLength >> 2);
+    this.scan = ring.head;
+  }
+
+  /** Lines starting with `prefix` end at their first `"` (or line end) instead. Start-up only. */
+  setRecordPrefix(prefix: Uint8Array): void {
+    this.recordPrefix = prefix;
+  }
+
+  /**
+   * Hands the next `count` bytes to `sink.raw` unscanned. With `skipLineEnds`, CR and LF before
+   * the first of them are dropped (a modem may break the line after a record header).
+   */
+  expectRaw(count: number, skipLineEnds: boolean): void {
+    if (count <= 0) return;
+    this.mode = RAW;
+    this.rawRemaining = count;
+    this.rawSkipLineEnds = skipLineEnds;
+  }
+
+  /** Forgets any partial line or raw read (after a modem reset). */
+  reset(): void {
+    this.mode = LINE;
+    this.rawRemaining = 0;
+    this.record = UNDECIDED;
+    this.promptWanted = false;
+    this.scan = this.ring.head;
+  }
+
+  /** Called after the ring moved its bytes back by `shift`. */
+  shifted(shift: number): void {
+    this.scan -= shift;
+  }
+
+  /** Consumes everything in the ring that can be framed now. */
+  run(): void {
+    const ring = this.ring;
+    const b = ring.bytes;
+    for (;;) {
+      const head = ring.head;
+      const tail = ring.tail;
+      if (head >= tail) {
+        this.scan = tail;
+        return;
+      }
+      if (this.scan < head) this.scan = head;
+      const mode = this.mode;
+      if (mode === RAW) {
+        if (this.rawSkipLineEnds) {
+          const c = b[head];
+          if (c === CR || c === LF) {
+            ring.head = head + 1;
+            continue;
+          }
+          this.rawSkipLineEnds = false;
+        }
+        let n = tail - head;
+        if (n > this.rawRemaining) n = this.rawRemaining;
+        const remaining = (this.rawRemaining -= n);
+        ring.head = head + n;
+        if (remaining === 0) this.mode = LINE;
+        this.sink.raw(b, head, head + n, remaining);
+        continue;
+      }
+      if (mode === DISCARD) {
+        const t = this.findLineEnd(this.scan, tail);
+        if (t < 0) {
+          this.dropped += tail - head;
+          ring.head = tail;
+          continue;
+        }
+        this.dropped += t - head;
+        ring.head = t + 1;
+        this.mode = LINE;
+        this.sink.overflow(this.dropped);
+        continue;
+      }
+      const c = b[head];
+      // Line ends, and the space a modem may put after `>`, never start a line.
+      if (c === CR || c === LF || c === SPACE) {
+        ring.head = head + 1;
+        continue;
+      }
+      if (c === PROMPT && this.promptWanted) {
+        ring.head = head + 1;
+        this.promptWanted = false;
+        this.sink.prompt();
+        continue;
+      }
+      if (this.record === UNDECIDED) {
+        const prefix = this.recordPrefix;
+        if (c !== PLUS || prefix === null) this.record = NOT_RECORD;
+        else if (tail - head >= prefix.length) this.record = this.matches(head, prefix) ? RECORD : NOT_RECORD;
+      }
+      const t = this.record === RECORD ? this.findHeaderEnd(this.scan, tail) : this.findLineEnd(this.scan, tail);
+      if (t < 0) {
+        this.scan = tail;
+        if (tail - head >= ring.capacity) {
+          this.mode = DISCARD;
+          this.dropped = tail - head;
+          this.record = UNDECIDED;
+          ring.head = tail;
+          this.overflows++;
+        }
+        return;
+      }
+      // A record header leaves its opening quote in the ring for the raw read that follows.
+      ring.head = b[t] === QUOTE ? t : t + 1;
+      this.record = UNDECIDED;
+      this.sink.line(b, head, t);
+    }
+  }
+
+  private matches(at: number, prefix: Uint8Array): boolean {
+    const b = this.ring.bytes;
+    for (let i = 0; i < prefix.length; i++) if (b[at + i] !== prefix[i]) return false;
+    return true;
+  }
+
+  /** Index of the first CR or LF in [from, to), or -1. Skips four bytes per step where it can. */
+  private findLineEnd(from: number, to: number): number {
+    const b = this.ring.bytes;
+    let i = from;
+    while (i < to && (i & 3) !== 0) {
+      const c = b[i]!;
+      if (c === LF || c === CR) return i;
+      i++;
+    }
+    const words = this.words;
+    const last = to - 4;
+    while (i <= last) {
+      const w = words[i >> 2]!;
+      // Nonzero iff some byte of w is below 0x0E (the classic "has less than" word test);
+      // only then are its four bytes looked at one by one.
+      if (((w - BELOW_0E) & ~w & HIGH_BITS) !== 0) {
+        for (let k = i; k < i + 4; k++) {
+          const c = b[k]!;
+          if (c === LF || c === CR) return k;
+        }
+      }
+      i += 4;
+    }
+    while (i < to) {
+      const c = b[i]!;
+      if (c === LF || c === CR) return i;
+      i++;
+    }
+    return -1;
+  }
+
+  private findHeaderEnd(from: number, to: number): number {
+    const b = this.ring.bytes;
+    for (let i = from; i < to; i++) {
+      const c = b[i];
+      if (c === QUOTE || c === LF || c === CR) return i;
+    }
+    return -1;
+  }
+}
