@@ -11,5 +11,6 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     testTimeout: 20000,
     hookTimeout: 60000,
+    reporters: ["default", ["json", { outputFile: "reports/vitest.json" }]],
   },
 });

@@ -1,0 +1,157 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { Recorder } from "./recorder.ts";
+import { bytesOf } from "../support/mock-uart.ts";
+
+describe("bad input gets a clear outcome", () => {
+  it("drops a line longer than the ring, reports it, and resynchronises at the next line end", () => {
+    const r = new Recorder({ rxCapacity: 64 });
+    r.feed([bytesOf("\r\n+MQTTMSG: 1,0,\"t\",\"" + "x".repeat(200) + "\"\r\n+MQTTBREAK: 1,1\r\n")]);
+    expect(r.events).toEqual(["notice line too long, dropped", "urc +MQTTBREAK 1,1"]);
+    expect(r.engine.stats[4]).toBe(1);
+  });
+
+  it("ignores NUL bytes, non-ASCII garbage and an unrequested prompt, reporting them as unhandled lines", () => {
+    const r = new Recorder();
+    r.feed([bytesOf("\x00\x00\xfe\xff garbage\r\n> \r\n+MQTTBREAK: 2,3\r\n")]);
+    expect(r.events).toEqual(["notice unhandled line \x00\x00\xfe\xff garbage", "notice unhandled line > ", "urc +MQTTBREAK 2,3"]);
+  });
+
+  it("reports an OK with no command in flight instead of completing anything", () => {
+    const r = new Recorder();
+    r.feed([bytesOf("\r\nOK\r\n")]);
+    expect(r.events).toEqual(["notice result with no command in flight OK"]);
+  });
+
+  it("tolerates bare LF and stray CR as line ends", () => {
+    const r = new Recorder();
+    r.queue({ line: "AT+CSQ", response: "+CSQ" });
+    r.feed([bytesOf("+CSQ: 31,99\nOK\r\r\r+MQTTBREAK: 1,2\n")]);
+    expect(r.events).toEqual(["response 1 +CSQ 31,99", "final 1 OK", "urc +MQTTBREAK 1,2"]);
+  });
+
+  it("times out a command that gets no final result, names it, and moves the queue on", () => {
+    const r = new Recorder();
+    r.queue({ line: "AT+MQTTCLOSE=1", timeoutMs: 1000 });
+    r.queue({ line: "AT" });
+    expect(r.uart.text()).toBe("AT+MQTTCLOSE=1\r");
+    r.clock.advance(999);
+    expect(r.events).toEqual([]);
+    r.clock.advance(1);
+    expect(r.events).toEqual(["notice command timed out", "final 1 timeout"]);
+    expect(r.uart.text()).toBe("AT+MQTTCLOSE=1\rAT\r");
+    r.feed([bytesOf("\r\nOK\r\n")]);
+    expect(r.events.at(-1)).toBe("final 2 OK");
+  });
+
+  it("times out a command whose prompt never comes, and ignores a late prompt", () => {
+    const r = new Recorder();
+    r.queue({ line: 'AT+MQTTPUB=1,"t",0,0,3', data: new Uint8Array([1, 2, 3]), timeoutMs: 500 });
+    r.clock.advance(500);
+    r.feed([bytesOf("\r\n>")]);
+    expect(r.uart.text()).toBe('AT+MQTTPUB=1,"t",0,0,3\r');
+    expect(r.events).toContain("final 1 timeout");
+  });
+
+  it("answers ERROR in place of the prompt without sending the data", () => {
+    const r = new Recorder();
+    r.queue({ line: 'AT+MQTTPUB=1,"t",0,0,3', data: new Uint8Array([1, 2, 3]) });
+    r.feed([bytesOf("\r\nERROR\r\n")]);
+    expect(r.events).toEqual(["final 1 ERROR"]);
+    expect(r.uart.text()).toBe('AT+MQTTPUB=1,"t",0,0,3\r');
+  });
+});
+
+describe("commands", () => {
+  it("refuses values that would inject a command, and writes nothing", () => {
+    const r = new Recorder();
+    for (const bad of ['a"b', "a\rb", "a\nb", "a\x1ab", "a\x00b", "é"]) {
+      const e = r.engine.command(r, 1, -1, 1000)!;
+      e.quoted(bad);
+      expect(r.engine.send(), JSON.stringify(bad)).toBe(false);
+    }
+    expect(r.uart.writes).toHaveLength(0);
+    expect(r.engine.queued).toBe(0);
+  });
+
+  it("says the queue is full instead of dropping a command", () => {
+    const r = new Recorder({ queueDepth: 2 });
+    expect(r.queue({ line: "AT" })).toBeGreaterThan(0);
+    expect(r.queue({ line: "AT" })).toBeGreaterThan(0);
+    expect(r.queue({ line: "AT" })).toBe(-1);
+  });
+
+  it("refuses a command that does not fit the transmit region", () => {
+    const r = new Recorder({ txCapacity: 32 });
+    expect(r.queue({ line: "AT+" + "X".repeat(40) })).toBe(-1);
+    expect(r.queue({ line: "AT" })).toBeGreaterThan(0);
+  });
+
+  it("writes within the UART's budget and never more", () => {
+    const r = new Recorder({ txBudget: 0 });
+    r.queue({ line: 'AT+MQTTPUB=1,"topic",0,0,20', data: new Uint8Array(20).fill(0x41) });
+    expect(r.uart.writes).toHaveLength(0);
+    r.engine.writable(8);
+    r.engine.writable(8);
+    r.engine.writable(8);
+    r.engine.writable(8);
+    expect(r.uart.writes.map((w) => w.length)).toEqual([8, 8, 8, 4]);
+    r.feed([bytesOf(">")]);
+    r.engine.writable(16);
+    r.engine.writable(16);
+    // The 4 bytes left of the last grant go out at once; the next grant takes the rest.
+    expect(r.uart.writes.map((w) => w.length)).toEqual([8, 8, 8, 4, 4, 16]);
+    expect(r.uart.text()).toBe('AT+MQTTPUB=1,"topic",0,0,20\r' + "A".repeat(20));
+  });
+
+  it("cancels every queued command on reset", () => {
+    const r = new Recorder();
+    r.queue({ line: "AT" });
+    r.queue({ line: "AT+CSQ" });
+    r.engine.reset();
+    expect(r.events).toEqual(["final 1 cancelled", "final 2 cancelled"]);
+    expect(r.engine.queued).toBe(0);
+  });
+
+  it("lets a completion handler queue the next command (as a session does)", () => {
+    const r = new Recorder();
+    const engine = r.engine;
+    const owner = {
+      done: [] as number[],
+      onResponse: () => false,
+      onFinal(tag: number) {
+        this.done.push(tag);
+        if (tag < 3) {
+          engine.command(this, tag + 1, -1, 1000)!.raw(bytesOf("AT"));
+          engine.send();
+        }
+      },
+    };
+    engine.command(owner, 1, -1, 1000)!.raw(bytesOf("AT"));
+    engine.send();
+    r.feed([bytesOf("OK\r\nOK\r\nOK\r\n")]);
+    expect(owner.done).toEqual([1, 2, 3]);
+    expect(r.uart.text()).toBe("AT\rAT\rAT\r");
+  });
+});
+
+describe("random input", () => {
+  it("never throws, never grows, and keeps routing lines after any garbage", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 3000 }), fc.integer({ min: 1, max: 300 }), (junk, chunk) => {
+        const r = new Recorder({ rxCapacity: 256 });
+        r.queue({ line: 'AT+MQTTPUB=1,"t",0,0,2', data: new Uint8Array([1, 2]), timeoutMs: 100 });
+        for (let i = 0; i < junk.length; i += chunk) r.engine.receive(junk, i, Math.min(chunk, junk.length - i));
+        const size = r.engine.bytes.length;
+        r.clock.advance(1000);
+        r.engine.reset();
+        r.feed([bytesOf("\r\n")]); // ends whatever partial line the junk left
+        r.events.length = 0;
+        r.feed([bytesOf("+MQTTBREAK: 1,1\r\n")]);
+        expect(r.events).toEqual(["urc +MQTTBREAK 1,1"]);
+        expect(r.engine.bytes.length).toBe(size);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import { Fields } from "cellmqtt/at/fields";
+import { bytesOf } from "../support/mock-uart.ts";
+
+function parse(body: string): { f: Fields; all: string[] } {
+  const f = new Fields();
+  const b = bytesOf(body);
+  const n = f.parse(b, 0, b.length);
+  return { f, all: Array.from({ length: n }, (_, i) => f.text(i)) };
+}
+
+describe("Fields", () => {
+  it("splits integers and quoted strings", () => {
+    const { f, all } = parse('1,0,"topic1","Test"');
+    expect(all).toEqual(["1", "0", "topic1", "Test"]);
+    expect([f.int(0), f.int(1), f.int(2)]).toEqual([1, 0, -1]);
+    expect([f.isQuoted(1), f.isQuoted(2)]).toEqual([false, true]);
+  });
+
+  it("tolerates spaces after commas (+MQTTMSG: 1, 0, \"t\", \"123\")", () => {
+    expect(parse('1, 0, "t", "123"').all).toEqual(["1", "0", "t", "123"]);
+  });
+
+  it("keeps commas inside quotes and parenthesised lists", () => {
+    expect(parse('(1,2),255,(0-2)').all).toEqual(["(1,2)", "255", "(0-2)"]);
+    expect(parse('1,0,"a,b","c, d"').all).toEqual(["1", "0", "a,b", "c, d"]);
+  });
+
+  it("lets an unescaped final payload contain quotes", () => {
+    expect(parse('1,0,"t","he said "hi", ok"').all).toEqual(["1", "0", "t", 'he said "hi", ok']);
+  });
+
+  it("keeps empty fields and an empty quoted payload", () => {
+    expect(parse('1,,3,""').all).toEqual(["1", "", "3", ""]);
+    expect(parse("1,").all).toEqual(["1", ""]);
+  });
+
+  it("reads lists and ranges from test-form answers", () => {
+    const { f } = parse('(1,2),"host",(1-65535),(0,1),(1-300)');
+    expect(f.listIncludes(0, 2)).toBe(true);
+    expect(f.listIncludes(0, 3)).toBe(false);
+    expect(f.listIncludes(2, 8883)).toBe(true);
+    expect(f.upperBound(4)).toBe(300);
+    expect(f.upperBound(2)).toBe(65535);
+  });
+
+  it("rejects non-numbers as integers", () => {
+    const { f } = parse("1a,,99999999999");
+    expect([f.int(0), f.int(1), f.int(2), f.int(9)]).toEqual([-1, -1, -1, -1]);
+  });
+});
