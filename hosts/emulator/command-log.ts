@@ -1,0 +1,91 @@
+/**
+ * What the device wrote, exactly. End-to-end tests read it to prove that hostile topics or payloads
+ * never smuggled an extra command onto the wire, so lines and data-phase payloads are kept apart:
+ * payload bytes must never be mistaken for command lines.
+ */
+import { toText } from "./bytes.ts";
+
+export type LineKind =
+  /** A command line the modem executed (or rejected with ERROR). */
+  | "command"
+  /** A side-channel `AT#...` line (test control, not part of the modem's dialect). */
+  | "control"
+  /** Received while the modem was booting or silenced: dropped unexecuted. */
+  | "ignored";
+
+export interface LoggedLine {
+  seq: number;
+  /** Milliseconds since the modem was created. */
+  time: number;
+  kind: LineKind;
+  /** The line's bytes without its terminator. */
+  bytes: Uint8Array;
+  /** The same bytes as latin1 text. */
+  text: string;
+  /** The byte that ended the line: 13 (CR) or 10 (LF). */
+  terminator: number;
+}
+
+export interface LoggedPayload {
+  seq: number;
+  time: number;
+  clientId: number;
+  command: "MQTTPUB" | "MQTTWILL";
+  bytes: Uint8Array;
+  /** Bytes of this payload that arrived before the `>` prompt had been written out. */
+  earlyBytes: number;
+}
+
+export class CommandLog {
+  readonly lines: LoggedLine[] = [];
+  readonly payloads: LoggedPayload[] = [];
+  private seq = 0;
+  private readonly t0 = performance.now();
+
+  constructor(
+    private readonly onLine: (entry: LoggedLine) => void = () => {},
+    private readonly onPayload: (entry: LoggedPayload) => void = () => {},
+  ) {}
+
+  addLine(kind: LineKind, bytes: Uint8Array, terminator: number): LoggedLine {
+    const entry: LoggedLine = {
+      seq: this.seq++,
+      time: this.now(),
+      kind,
+      bytes: Uint8Array.from(bytes),
+      text: toText(bytes),
+      terminator,
+    };
+    this.lines.push(entry);
+    this.onLine(entry);
+    return entry;
+  }
+
+  addPayload(clientId: number, command: LoggedPayload["command"], bytes: Uint8Array, earlyBytes: number): LoggedPayload {
+    const entry: LoggedPayload = {
+      seq: this.seq++,
+      time: this.now(),
+      clientId,
+      command,
+      bytes: Uint8Array.from(bytes),
+      earlyBytes,
+    };
+    this.payloads.push(entry);
+    this.onPayload(entry);
+    return entry;
+  }
+
+  /** The text of every executed command line, in order. */
+  commands(): string[] {
+    return this.lines.filter((l) => l.kind === "command").map((l) => l.text);
+  }
+
+  clear(): void {
+    this.lines.length = 0;
+    this.payloads.length = 0;
+  }
+
+  private now(): number {
+    return Math.round((performance.now() - this.t0) * 1000) / 1000;
+  }
+}

@@ -1,0 +1,144 @@
+/** Connection and traffic: +MQTTOPEN, +MQTTCLOSE, +MQTTSUB, +MQTTUNSUB, +MQTTPUB. */
+import { argCount, clientIdArg, intArg, strArg, topicArg } from "./args.ts";
+import type { ConnectOutcome } from "./broker-link.ts";
+import type { CommandSpec, ModemCore } from "./core.ts";
+import { AtError } from "./errors.ts";
+import { guarded, slotListener } from "./mqtt-events.ts";
+import { MAX_PAYLOAD, payloadSource, readPayload } from "./payload-arg.ts";
+import { type ClientSlot, slotOf } from "./state.ts";
+
+const IDS = "(1,2)";
+
+function openSlot(m: ModemCore, id: 1 | 2): ClientSlot {
+  const slot = slotOf(m.state, id);
+  if (slot.status !== "open") throw new AtError("state");
+  return slot;
+}
+
+function idList(slots: readonly ClientSlot[]): string {
+  return slots.length ? slots.map((s) => s.id).join(",") : "0";
+}
+
+/** Reports a connect outcome in the configured style; resolves when the command's final result is out. */
+function reportOpen(m: ModemCore, id: number, result: ConnectOutcome, okAlreadySent: boolean): void {
+  const style = m.options.openResult;
+  if (result.kind === "refused" && style === "deferred") {
+    m.line(`ERROR: ${699 + result.code}`);
+    return;
+  }
+  if (!okAlreadySent) m.ok();
+  m.later(() => {
+    if (result.kind === "refused" && style === "immediate-error") m.line(`ERROR: ${699 + result.code}`);
+    else m.line(`+MQTTOPEN: ${id},${result.kind === "accepted" ? 1 : 0}`);
+  });
+}
+
+function open(m: ModemCore, c: Parameters<NonNullable<CommandSpec["set"]>>[1]): Promise<void> | void {
+  argCount(c.args, 5, 6);
+  const slot = slotOf(m.state, clientIdArg(c.args));
+  const host = strArg(c.args, 1, 1, 255).toString("latin1");
+  const port = intArg(c.args, 2, 1, 65535);
+  const clean = intArg(c.args, 3, 0, 1) === 1;
+  const keepalive = intArg(c.args, 4, 1, 300);
+  // Some firmware takes a 6th TLS argument: accepted (0-2) and ignored, the bridge is plain TCP.
+  if (c.args.length === 6) intArg(c.args, 5, 0, 2);
+  if (slot.status !== "idle" || !m.state.registered || !m.state.dataCall) throw new AtError("state");
+  const deferred = m.options.openResult === "deferred";
+  slot.status = "connecting";
+  slot.target = { host, port };
+  let finish: () => void = () => {};
+  const done = new Promise<void>((resolve) => (finish = resolve));
+  const listener = slotListener(m, slot, (result) => {
+    reportOpen(m, slot.id, result, !deferred);
+    finish();
+  });
+  const link = m.connect(
+    {
+      url: m.options.broker ?? `mqtt://${host}:${port}`,
+      clientId: (slot.user?.clientId ?? Buffer.from(m.options.imei, "latin1")).toString("latin1"),
+      username: slot.user?.username,
+      password: slot.user?.password,
+      clean,
+      keepalive,
+      connectTimeoutMs: m.options.connectTimeoutMs,
+      will: slot.will,
+    },
+    guarded(listener, () => slot.link === link),
+  );
+  slot.link = link;
+  if (!deferred) {
+    m.ok();
+    return;
+  }
+  return done;
+}
+
+export const mqttSessionCommands: Record<string, CommandSpec> = {
+  "+MQTTOPEN": {
+    set: open,
+    query: (m) => m.ok(`+MQTTOPEN: ${idList(m.state.slots.filter((s) => s.status === "idle"))}`),
+    test: (m) => m.ok(`+MQTTOPEN: ${IDS},(255),(1-65535),(0,1),(1-300)`),
+  },
+  "+MQTTCLOSE": {
+    set: (m, c) => {
+      argCount(c.args, 1, 1);
+      const slot = slotOf(m.state, clientIdArg(c.args));
+      const link = slot.link;
+      if (!link || (slot.status !== "open" && slot.status !== "connecting")) throw new AtError("state");
+      m.ok();
+      if (slot.status === "connecting") {
+        // Abandoning a connect: no +MQTTOPEN follows, only the close report.
+        slot.status = "idle";
+        slot.link = undefined;
+        link.kill(0);
+        m.later(() => m.line(`+MQTTCLOSE: ${slot.id},1`));
+        return;
+      }
+      slot.status = "closing";
+      link.close();
+    },
+    query: (m) => m.ok(`+MQTTCLOSE: ${idList(m.state.slots.filter((s) => s.status === "open"))}`),
+    test: (m) => m.ok(`+MQTTCLOSE: ${IDS}`),
+  },
+  "+MQTTSUB": {
+    set: (m, c) => {
+      argCount(c.args, 3, 3);
+      const id = clientIdArg(c.args);
+      const topic = topicArg(c.args, 1);
+      const qos = intArg(c.args, 2, 0, 2) as 0 | 1 | 2;
+      const slot = openSlot(m, id);
+      m.ok();
+      slot.link!.subscribe(topic, qos, (ok) => m.later(() => m.line(`+MQTTSUB: ${id},${ok ? 1 : 0}`)));
+    },
+    test: (m) => m.ok(`+MQTTSUB: ${IDS},255,(0-2)`),
+  },
+  "+MQTTUNSUB": {
+    set: (m, c) => {
+      argCount(c.args, 2, 2);
+      const id = clientIdArg(c.args);
+      const topic = topicArg(c.args, 1);
+      const slot = openSlot(m, id);
+      m.ok();
+      slot.link!.unsubscribe(topic, (ok) => m.later(() => m.line(`+MQTTUNSUB: ${id},${ok ? 1 : 0}`)));
+    },
+    test: (m) => m.ok(`+MQTTUNSUB: ${IDS},255`),
+  },
+  "+MQTTPUB": {
+    set: async (m, c) => {
+      argCount(c.args, 5, 5);
+      const id = clientIdArg(c.args);
+      const topic = topicArg(c.args, 1);
+      const qos = intArg(c.args, 2, 0, 2) as 0 | 1 | 2;
+      const retain = intArg(c.args, 3, 0, 1) === 1;
+      const source = payloadSource(c.args[4]);
+      openSlot(m, id);
+      const payload = await readPayload(m, source, id, "MQTTPUB");
+      if (!payload) throw new AtError("syntax");
+      // The link may have dropped during the data phase.
+      const slot = openSlot(m, id);
+      m.ok();
+      slot.link!.publish(topic, payload, qos, retain, (ok) => m.later(() => m.line(`+MQTTPUB: ${id},${ok ? 1 : 0}`)));
+    },
+    test: (m) => m.ok(`+MQTTPUB: ${IDS},255,(0-2),(0,1),${MAX_PAYLOAD}`),
+  },
+};
