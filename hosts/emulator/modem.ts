@@ -148,8 +148,10 @@ export class VirtualModem extends EventEmitter<VirtualModemEvents> implements Mo
   // ---- ModemCore ----
 
   ok(...lines: Line[]): void {
+    // Information lines share one header: "\r\n+A\r\n+B\r\n\r\nOK\r\n", as modems print them.
     const parts: (string | Uint8Array)[] = [];
-    for (const l of lines) parts.push(CRLF, l, CRLF);
+    if (lines.length > 0) parts.push(CRLF);
+    for (const l of lines) parts.push(l, CRLF);
     parts.push(CRLF, "OK", CRLF);
     this.send(Buffer.concat(parts.map((p) => (typeof p === "string" ? latin1(p) : p))));
   }

@@ -56,8 +56,9 @@ function open(m: ModemCore, c: Parameters<NonNullable<CommandSpec["set"]>>[1]): 
     {
       url: m.options.broker ?? `mqtt://${host}:${port}`,
       clientId: (slot.user?.clientId ?? Buffer.from(m.options.imei, "latin1")).toString("latin1"),
-      username: slot.user?.username,
-      password: slot.user?.password,
+      // An empty user name means "none": CONNECT then carries neither user name nor password.
+      username: slot.user?.username.length ? slot.user.username : undefined,
+      password: slot.user?.username.length ? slot.user.password : undefined,
       clean,
       keepalive,
       connectTimeoutMs: m.options.connectTimeoutMs,
