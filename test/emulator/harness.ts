@@ -103,7 +103,7 @@ export class Device {
   async connect(id = 1, extra = ""): Promise<void> {
     await this.at("ATE0");
     await this.at("AT+MIPCALL=1");
-    await this.waitFor("+MIPCALL: ");
+    await this.waitFor(/\+MIPCALL: [\d.]+\r\n/);
     this.take();
     const r = await this.at(`AT+MQTTOPEN=${id},"broker.example",1883,1,60${extra}`);
     if (!r.includes("OK")) throw new Error(`open failed: ${JSON.stringify(r)}`);

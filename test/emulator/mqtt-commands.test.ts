@@ -86,7 +86,7 @@ describe("MQTTOPEN / MQTTCLOSE", () => {
   it("rejects out-of-range arguments", async () => {
     const d = await ready();
     await d.at("AT+MIPCALL=1");
-    await d.waitFor("+MIPCALL: ");
+    await d.waitFor(/\+MIPCALL: [\d.]+\r\n/);
     for (const bad of [
       'AT+MQTTOPEN=0,"h",1883,1,60',
       'AT+MQTTOPEN=1,"",1883,1,60',

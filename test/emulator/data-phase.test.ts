@@ -1,0 +1,125 @@
+/** Length forms of MQTTPUB and MQTTWILL: the `>` prompt and raw payloads of any byte value. */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type Broker, Device, peer, sleep, startBroker } from "./harness.ts";
+
+let broker: Broker;
+let dev: Device | undefined;
+beforeAll(async () => {
+  broker = await startBroker();
+});
+afterAll(async () => {
+  await broker.close();
+});
+afterEach(async () => {
+  await dev?.close();
+  dev = undefined;
+});
+
+const ALL_BYTES = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+
+describe("MQTTPUB length form", () => {
+  it("prompts with a bare > and publishes exactly the announced bytes, all 256 values", async () => {
+    dev = await Device.boot({ broker: broker.url });
+    await dev.connect(1);
+    const p = await peer(broker.url);
+    const got = new Promise<Buffer>((resolve) => p.on("message", (_t, payload) => resolve(payload)));
+    await p.subscribeAsync("raw/all", { qos: 1 });
+    dev.take();
+    dev.send('AT+MQTTPUB=1,"raw/all",1,0,256\r');
+    await dev.waitFor(">");
+    expect(dev.take()).toBe(">");
+    // Split the payload in awkward places; CR, LF and '"' inside must not end anything.
+    dev.send(ALL_BYTES.subarray(0, 13));
+    dev.send(ALL_BYTES.subarray(13, 200));
+    expect(dev.out).toBe("");
+    dev.send(ALL_BYTES.subarray(200));
+    await dev.waitFor("\r\nOK\r\n\r\n+MQTTPUB: 1,1\r\n");
+    expect((await got).equals(ALL_BYTES)).toBe(true);
+    expect(dev.modem.log.payloads.map((e) => [e.clientId, e.command, Buffer.from(e.bytes).equals(ALL_BYTES), e.earlyBytes])).toEqual([
+      [1, "MQTTPUB", true, 0],
+    ]);
+    expect(dev.modem.log.commands().at(-1)).toBe('AT+MQTTPUB=1,"raw/all",1,0,256');
+    await p.endAsync();
+  });
+
+  it("takes bytes after the payload as the next command, and counts bytes sent before the prompt", async () => {
+    dev = await Device.boot({ broker: broker.url, baud: 115200 });
+    await dev.connect(1);
+    // Command, payload and the next command in one write: the prompt has not left yet.
+    dev.send('AT+MQTTPUB=1,"x",0,0,5\rAT\r\nAT\rAT+CSQ\r');
+    await dev.waitFor("+CSQ: 20,99\r\n\r\nOK\r\n");
+    expect(dev.modem.log.payloads[0]?.earlyBytes).toBe(5);
+    expect(Buffer.from(dev.modem.log.payloads[0]!.bytes).toString("latin1")).toBe("AT\r\nA");
+    expect(dev.modem.log.commands().slice(-2)).toEqual(["T", "AT+CSQ"]);
+  });
+
+  it("does not prompt when the client is not connected", async () => {
+    dev = await Device.boot({ broker: broker.url });
+    await dev.at("ATE0");
+    expect(await dev.at('AT+MQTTPUB=1,"x",0,0,5')).toBe("\r\nERROR\r\n");
+    expect(await dev.at("AT")).toBe("\r\nOK\r\n");
+  });
+
+  it("gives up with ERROR after dataTimeoutMs", async () => {
+    dev = await Device.boot({ broker: broker.url, dataTimeoutMs: 50 });
+    await dev.connect(1);
+    dev.send('AT+MQTTPUB=1,"x",0,0,5\rab');
+    await dev.waitFor(">\r\nERROR\r\n");
+    expect(await dev.at("AT")).toBe("\r\nOK\r\n");
+  });
+
+  it("queues commands behind the data phase", async () => {
+    dev = await Device.boot({ broker: broker.url });
+    await dev.connect(1);
+    dev.send('AT+MQTTPUB=1,"x",1,0,3\r');
+    await dev.waitFor(">");
+    dev.send("xyzAT+CSQ\r");
+    await dev.waitFor(/\+MQTTPUB: 1,1\r\n/);
+    await dev.waitFor("+CSQ: 20,99");
+    expect(dev.take()).toMatch(/^>\r\nOK\r\n[\s\S]*\+CSQ: 20,99\r\n\r\nOK\r\n/);
+  });
+});
+
+describe("MQTTWILL", () => {
+  it("stores quoted and length forms, and queries them", async () => {
+    dev = await Device.boot({ broker: broker.url });
+    await dev.at("ATE0");
+    expect(await dev.at("AT+MQTTWILL?")).toBe("\r\nOK\r\n");
+    expect(await dev.at('AT+MQTTWILL=1,"w/1",1,1,"Tell you, I\'m dead."')).toBe("\r\nOK\r\n");
+    dev.send('AT+MQTTWILL=2,"w/2",2,0,4\r');
+    await dev.waitFor(">");
+    dev.send(Buffer.from([0, 13, 10, 0x22]));
+    await dev.waitFor(">\r\nOK\r\n");
+    dev.take();
+    dev.send("AT+MQTTWILL?\r");
+    await dev.waitFor(/OK\r\n$/);
+    expect(dev.take()).toBe('\r\n+MQTTWILL: 1,"w/1",1,1,"Tell you, I\'m dead."\r\n+MQTTWILL: 2,"w/2",2,0,"\x00\r\n""\r\n\r\nOK\r\n');
+    for (const bad of ['AT+MQTTWILL=1,"",1,1,"x"', 'AT+MQTTWILL=1,"t",3,1,"x"', 'AT+MQTTWILL=1,"t",1,2,"x"', 'AT+MQTTWILL=1,"t",1,1,0', 'AT+MQTTWILL=1,"t",1,1']) {
+      expect(await dev.at(bad), bad).toBe("\r\nERROR\r\n");
+    }
+    expect(dev.modem.log.payloads.map((p) => p.command)).toEqual(["MQTTWILL"]);
+  });
+
+  it("is delivered by the broker when the connection drops by fault, not on a clean close", async () => {
+    dev = await Device.boot({ broker: broker.url });
+    await dev.at("ATE0");
+    dev.send('AT+MQTTWILL=1,"will/t",1,0,5\r');
+    await dev.waitFor(">");
+    dev.send(Buffer.from([0xff, 0, 1, 2, 0x80]));
+    await dev.waitFor("OK");
+    const p = await peer(broker.url);
+    const wills: Buffer[] = [];
+    p.on("message", (_t, payload) => wills.push(payload));
+    await p.subscribeAsync("will/t", { qos: 1 });
+    await dev.connect(1);
+    await dev.at("AT+MQTTCLOSE=1", /\+MQTTCLOSE: 1,1\r\n$/);
+    await dev.at('AT+MQTTOPEN=1,"h",1883,1,60', /\+MQTTOPEN: 1,1\r\n$/);
+    dev.modem.inject({ name: "broker-drop", clientId: 1 });
+    await dev.waitFor("\r\n+MQTTBREAK: 1,1\r\n\r\n+MQTTCLOSE: 1,1\r\n");
+    await expect.poll(() => wills.length).toBe(1);
+    await sleep(50);
+    expect(wills.length).toBe(1);
+    expect(wills[0]).toEqual(Buffer.from([0xff, 0, 1, 2, 0x80]));
+    await p.endAsync();
+  });
+});
