@@ -257,8 +257,11 @@ export class VirtualModem extends EventEmitter<VirtualModemEvents> implements Mo
     this.log.addLine(isControl ? "control" : "command", line.bytes, line.terminator);
     if (line.overflow) return this.fail(new AtError("syntax"));
     if (isControl) {
-      if (this.control(line.bytes.toString("latin1"))) this.ok();
-      else this.fail(new AtError("syntax"));
+      const fault = parseFault(line.bytes.toString("latin1"));
+      if (!fault) return this.fail(new AtError("syntax"));
+      // OK first: a reboot or silence must not swallow the answer to the line that caused it.
+      this.ok();
+      this.inject(fault);
       return;
     }
     // A real modem ignores lines that do not start with AT; they stay in the log.

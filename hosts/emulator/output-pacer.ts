@@ -86,7 +86,8 @@ export class OutputPacer {
       }
     }
     let n = Math.min(allowance, this.pendingBytes());
-    if (this.splitting && n > 1) n = this.random.int(1, Math.min(n, 64));
+    // Never the whole remainder at once: every write of two or more bytes is cut at least once.
+    if (this.splitting && n > 1) n = this.random.int(1, Math.min(n - 1, 64));
     this.emit(n);
     if (bps > 0) this.credit -= n;
     if (this.queue.length > 0) {
