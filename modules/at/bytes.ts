@@ -46,3 +46,16 @@ export function startsWith(bytes: Uint8Array, start: number, end: number, patter
   for (let i = 0; i < n; i++) if (bytes[start + i] !== pattern[i]) return false;
   return true;
 }
+
+/**
+ * Walks `s` without reading its `length` (a property of a primitive string, which XS charges an
+ * allocation for): returns the length if every character is printable ASCII other than `"` and
+ * none is in `alsoRefused`, else -1 - the index of the first that is not.
+ */
+export function scanQuotable(s: string, alsoRefused1 = -1, alsoRefused2 = -1): number {
+  for (let i = 0; ; i++) {
+    const c = charCodeAt.call(s, i);
+    if (c !== c) return i; // NaN: past the end
+    if (c < SPACE || c > TILDE || c === QUOTE || c === alsoRefused1 || c === alsoRefused2) return -1 - i;
+  }
+}

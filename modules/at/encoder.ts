@@ -1,4 +1,4 @@
-import { COMMA, CR, QUOTE, SPACE, TILDE, codeAt } from "./bytes.ts";
+import { COMMA, CR, QUOTE, SPACE, TILDE, codeAt, scanQuotable } from "./bytes.ts";
 
 /**
  * Writes one command line into the transmit region, in place. Values that would break the
@@ -57,16 +57,13 @@ export class CommandEncoder {
 
   /** `"s"`; every code unit must be printable ASCII other than `"`. */
   quoted(s: string): this {
-    const n = s.length;
+    const n = scanQuotable(s);
+    if (n < 0) return this.fail("byte");
     if (!this.room(n + 2)) return this;
     const b = this.bytes;
     let p = this.pos;
     b[p++] = QUOTE;
-    for (let i = 0; i < n; i++) {
-      const c = codeAt(s, i);
-      if (c < SPACE || c > TILDE || c === QUOTE) return this.fail("byte");
-      b[p++] = c;
-    }
+    for (let i = 0; i < n; i++) b[p++] = codeAt(s, i);
     b[p++] = QUOTE;
     this.pos = p;
     return this;

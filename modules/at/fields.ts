@@ -1,4 +1,4 @@
-import { COMMA, DIGIT_0, DIGIT_9, LPAREN, MINUS, QUOTE, RPAREN, SPACE } from "./bytes.ts";
+import { COMMA, DIGIT_0, DIGIT_9, LPAREN, MINUS, QUOTE, RPAREN, SPACE, codeAt } from "./bytes.ts";
 
 /** Most fields any response of the dialect carries, with room to spare. */
 const MAX_FIELDS = 16;
@@ -146,6 +146,16 @@ export class Fields {
     const s = this.starts[i]!;
     for (let k = 0; k < pattern.length; k++) if (b[s + k] !== pattern[k]) return false;
     return true;
+  }
+
+  /** True if field `i` equals the ASCII string `s`. Allocates nothing. */
+  equalsText(i: number, s: string): boolean {
+    if (i >= this.count) return false;
+    const b = this.bytes;
+    const start = this.starts[i]!;
+    const n = this.ends[i]! - start;
+    for (let k = 0; k < n; k++) if (b[start + k] !== codeAt(s, k)) return false;
+    return codeAt(s, n) !== codeAt(s, n); // NaN past the end: same length
   }
 
   /** Field `i` as a string (allocates: for values a user must see). */

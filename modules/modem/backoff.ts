@@ -1,0 +1,31 @@
+/** Reconnect delays: exponential, capped, with full jitter so a fleet does not reconnect in step. */
+export class Backoff {
+  private attempt = 0;
+
+  constructor(
+    private readonly minMs: number,
+    private readonly maxMs: number,
+    private readonly random: () => number,
+  ) {}
+
+  get attempts(): number {
+    return this.attempt;
+  }
+
+  /** The next delay: uniform in [minMs, min(maxMs, minMs * 2^attempt)]. */
+  next(): number {
+    const ceiling = Math.min(this.maxMs, this.minMs * 2 ** Math.min(this.attempt, 30));
+    this.attempt++;
+    return Math.round(this.minMs + this.random() * (ceiling - this.minMs));
+  }
+
+  /** Jumps to the cap: used after refusals that retrying soon will not fix. */
+  longest(): number {
+    this.attempt = 31;
+    return this.maxMs;
+  }
+
+  reset(): void {
+    this.attempt = 0;
+  }
+}

@@ -1,0 +1,166 @@
+import type { AtEngine, LineHandler } from "cellmqtt/at/engine";
+import type { Clock } from "cellmqtt/at/port";
+import { noticeName } from "cellmqtt/at/results";
+import { text } from "cellmqtt/at/bytes";
+import { Inbound } from "./inbound.ts";
+import { NetworkLink, type NetworkListener, type NetworkSettings } from "./network.ts";
+import { MqttSession, type SessionListener } from "./session.ts";
+
+export interface ModemOptions {
+  network?: Partial<NetworkSettings>;
+  /** Messages and payload bytes each client id may hold while offline or unacknowledged. */
+  outboxMessages?: number;
+  outboxBytes?: number;
+  /** Source of reconnect jitter (tests pass a seeded one). */
+  random?: () => number;
+  /** Pulses the modem's reset or power key when it stops answering; optional. */
+  resetModem?: () => void;
+  /** Field log: one line per event worth knowing about. */
+  log?: (message: string) => void;
+}
+
+/**
+ * The modem as a whole: one AT engine, the network link, and the two MQTT sessions (client ids
+ * 1 and 2) that share its UART. It routes each unsolicited `+MQTT*` line by client id, and turns
+ * `RDY` (the modem rebooted), `+MIPCALL: 0` (data call lost) and `+MQTTBREAK` causes 2 and 3 into
+ * the recovery each needs.
+ */
+export class CellularModem implements NetworkListener, LineHandler {
+  readonly link: NetworkLink;
+  readonly sessions: readonly [MqttSession, MqttSession];
+  readonly inbound: Inbound;
+  private readonly log_: (message: string) => void;
+  private readonly keys: Int32Array;
+  private sessionListener: SessionListener | null = null;
+
+  constructor(
+    readonly engine: AtEngine,
+    readonly clock: Clock,
+    private readonly options: ModemOptions = {},
+  ) {
+    this.log_ = options.log ?? (() => {});
+    const random = options.random ?? Math.random;
+    const relay: SessionListener = {
+      onConnect: (s) => this.sessionListener?.onConnect(s),
+      onReconnect: (s) => this.sessionListener?.onReconnect(s),
+      onOffline: (s, r) => this.sessionListener?.onOffline(s, r),
+      onClose: (s) => this.sessionListener?.onClose(s),
+      onError: (s, e) => this.sessionListener?.onError(s, e),
+      onMessage: (s, t, p, q) => this.sessionListener?.onMessage(s, t, p, q),
+      onSubscribed: (s, t, ok) => this.sessionListener?.onSubscribed(s, t, ok),
+      onPublished: (s, t, ok, slot) => this.sessionListener?.onPublished(s, t, ok, slot),
+      log: (s, m) => this.log_(`mqtt[${s.id}] ${m}`),
+    };
+    const messages = options.outboxMessages ?? 16;
+    const bytes = options.outboxBytes ?? 4096;
+    this.sessions = [
+      new MqttSession(1, engine, clock, relay, random, messages, bytes),
+      new MqttSession(2, engine, clock, relay, random, messages, bytes),
+    ];
+    this.inbound = new Inbound(engine, this.sessions, this.log_);
+    this.link = new NetworkLink(
+      engine,
+      clock,
+      { apn: "", receiveMode: 1, pollMs: 2000, dataCallTimeoutMs: 30000, ...options.network },
+      this,
+    );
+    const names = ["+MQTTOPEN", "+MQTTCLOSE", "+MQTTSUB", "+MQTTUNSUB", "+MQTTPUB", "+MQTTBREAK", "+MQTTMSG", "+MQTTMSGI", "RDY", "+MIPCALL", "+CEREG", "+CGREG"];
+    this.keys = new Int32Array(names.length);
+    for (let i = 0; i < names.length; i++) {
+      this.keys[i] = engine.token(names[i]!);
+      engine.listen(this.keys[i]!, this);
+    }
+    engine.onNotice = (notice, b, start, end) => this.log_(`at: ${noticeName(notice)}${end > start ? `: ${text(b, start, end)}` : ""}`);
+  }
+
+  /** Where session events go (the public client sets this). */
+  setListener(listener: SessionListener): void {
+    this.sessionListener = listener;
+  }
+
+  session(id: number): MqttSession {
+    if (id !== 1 && id !== 2) throw new RangeError(`client id must be 1 or 2, got ${id}`);
+    return this.sessions[id - 1]!;
+  }
+
+  /** Brings the network up; sessions connect when it is. */
+  start(): void {
+    this.link.start();
+  }
+
+  // ---- unsolicited lines ----
+
+  onLine(key: number, bytes: Uint8Array, body: number, end: number): void {
+    const k = this.keys;
+    if (key === k[6]) return this.inbound.onMessageLine(bytes, body, end);
+    if (key === k[7]) return this.inbound.onAnnounce(bytes, body, end);
+    if (key === k[8]) return this.restarted();
+    if (key === k[9]) return this.link.onCallReport(bytes, body, end);
+    if (key === k[10] || key === k[11]) return this.registrationReport(bytes, body, end);
+    // `+MQTTxxx: <id>,<status|cause>`
+    const f = this.engine.fields;
+    f.parse(bytes, body, end);
+    const id = f.int(0);
+    const value = f.int(1);
+    if ((id !== 1 && id !== 2) || f.count !== 2) {
+      this.log_(`ignored: ${this.engine.tokenName(key)}: ${text(bytes, body, end)}`);
+      return;
+    }
+    const s = this.sessions[id - 1]!;
+    if (key === k[0]) s.onOpenStatus(value === 1);
+    else if (key === k[1]) s.onCloseStatus();
+    else if (key === k[2]) s.onSubStatus(value === 1);
+    else if (key === k[3]) s.onUnsubStatus(value === 1);
+    else if (key === k[4]) s.onPubStatus(value === 1);
+    else if (key === k[5]) this.broke(s, value);
+  }
+
+  // ---- NetworkListener ----
+
+  onNetworkUp(): void {
+    this.log_(`network up: ip ${this.link.ip}${this.link.operator ? `, operator ${this.link.operator}` : ""}`);
+    for (const s of this.sessions) s.networkChanged(true, "network up");
+  }
+
+  onNetworkDown(reason: string): void {
+    for (const s of this.sessions) {
+      this.inbound.clear(s.id);
+      s.networkChanged(false, reason);
+    }
+  }
+
+  onModemSilent(misses: number): void {
+    this.log_(`modem silent: ${misses} commands unanswered${this.options.resetModem ? "; pulsing reset" : ""}`);
+    this.options.resetModem?.();
+  }
+
+  log(message: string): void {
+    this.log_(message);
+  }
+
+  private broke(session: MqttSession, cause: number): void {
+    this.log_(`+MQTTBREAK: ${session.id},${cause}`);
+    this.inbound.clear(session.id);
+    session.onBreak(cause);
+    if (cause === 2 || cause === 3) this.link.linkLost(cause);
+  }
+
+  /** `+CEREG: <stat>` unsolicited (registration URCs enabled by the user): 0, 2, 3, 4 mean lost. */
+  private registrationReport(bytes: Uint8Array, body: number, end: number): void {
+    const f = this.engine.fields;
+    f.parse(bytes, body, end);
+    const stat = f.count === 1 ? f.int(0) : -1;
+    if (stat >= 0 && stat !== 1 && stat !== 5 && this.link.up) this.link.linkLost(3);
+  }
+
+  /** `RDY`: the modem rebooted. Echo is on again and all MQTT state is gone. */
+  private restarted(): void {
+    this.log_("modem restarted (RDY)");
+    for (const s of this.sessions) {
+      this.inbound.clear(s.id);
+      s.modemRestarted();
+    }
+    this.engine.reset();
+    this.link.modemRestarted();
+  }
+}

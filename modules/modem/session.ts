@@ -1,0 +1,634 @@
+import { codeAt } from "cellmqtt/at/bytes";
+import type { AtEngine, CommandEncoder, CommandOwner } from "cellmqtt/at/engine";
+import type { AlarmTimer, Clock } from "cellmqtt/at/port";
+import { RESULT_CANCELLED, RESULT_OK, RESULT_TIMEOUT, resultName } from "cellmqtt/at/results";
+import { Backoff } from "./backoff.ts";
+import * as cmd from "./commands.ts";
+import { MqttError, isRefusal, refusalError, type MqttErrorCode } from "./errors.ts";
+import { Outbox, QUEUED, SENDING, SENT } from "./outbox.ts";
+import { bytesQuotable } from "./validate.ts";
+
+/** A validated connection configuration (see modules/mqtt for the user-facing options). */
+export interface SessionConfig {
+  host: string;
+  port: number;
+  clientId: string;
+  username: string;
+  password: string;
+  keepalive: number;
+  clean: 0 | 1;
+  /** Sixth `AT+MQTTOPEN` argument for TLS on firmware that takes one; -1 leaves it out. */
+  tls: number;
+  will: { topic: string; payload: Uint8Array; qos: number; retain: 0 | 1 } | null;
+  reconnect: boolean;
+  reconnectMinMs: number;
+  reconnectMaxMs: number;
+  /** A connection must stay up this long before the backoff starts again from its minimum. */
+  stableMs: number;
+  /** How long `+MQTTOPEN: <id>,<status>` may take after the command's OK (field: 10-40 s). */
+  openTimeoutMs: number;
+  commandTimeoutMs: number;
+  /** Keep QoS 0 messages queued while offline (else they are dropped, and the caller told). */
+  queueQoS0: boolean;
+  /** Attempts before a QoS 1/2 message the modem keeps failing is given up. */
+  publishAttempts: number;
+}
+
+/** What a session reports; the public clients turn these into events. */
+export interface SessionListener {
+  onConnect(session: MqttSession): void;
+  onReconnect(session: MqttSession): void;
+  onOffline(session: MqttSession, reason: string): void;
+  onClose(session: MqttSession): void;
+  onError(session: MqttSession, error: MqttError): void;
+  /** `payload` is valid only during the call; `topic` is the subscription's own string when it matches exactly. */
+  onMessage(session: MqttSession, topic: string, payload: Uint8Array, qos: number): void;
+  onSubscribed(session: MqttSession, topic: string, ok: boolean): void;
+  /** The message in outbox `slot` left it: acknowledged (`ok`) or given up. */
+  onPublished(session: MqttSession, topic: string, ok: boolean, slot: number): void;
+  log(session: MqttSession, message: string): void;
+}
+
+export const S_IDLE = 0;
+export const S_WAITING = 1;
+export const S_CONFIGURING = 2;
+export const S_OPENING = 3;
+export const S_OPEN = 4;
+export const S_CLOSING = 5;
+export const STATE_NAMES = ["idle", "waiting", "configuring", "opening", "open", "closing"] as const;
+
+// Command kinds; a tag is kind | epoch << 4, so answers to a previous connection are recognised.
+const K_OPEN_QUERY = 1;
+const K_PRECLOSE = 2;
+const K_USER = 3;
+const K_WILL = 4;
+const K_OPEN = 5;
+const K_CLOSE = 6;
+const K_SUB = 7;
+const K_UNSUB = 8;
+const K_PUB = 9;
+const KIND_NAMES = ["", "AT+MQTTOPEN?", "AT+MQTTCLOSE", "AT+MQTTUSER", "AT+MQTTWILL", "AT+MQTTOPEN", "AT+MQTTCLOSE", "AT+MQTTSUB", "AT+MQTTUNSUB", "AT+MQTTPUB"];
+
+// What the session timer is waiting for.
+const T_NONE = 0;
+const T_BACKOFF = 1;
+const T_OPEN_RESULT = 2;
+const T_CLOSE_RESULT = 3;
+
+/** Publishes handed to the engine at once: one on the wire, one ready behind it. */
+const PIPELINE = 2;
+
+/**
+ * One MQTT connection of the modem (client id 1 or 2): a state machine from idle through
+ * configuring (credentials, will), opening, open, closing and waiting to reconnect. The modem's
+ * asynchronous results (`+MQTTOPEN: 1,1` 60 ms or 40 s after `OK`) are routed here by client id
+ * and belong to this session's pending operation, whatever command is in flight when they come.
+ */
+export class MqttSession implements CommandOwner {
+  state = S_IDLE;
+  config: SessionConfig | null = null;
+  readonly outbox: Outbox;
+  private readonly timer: AlarmTimer;
+  private timerFor = T_NONE;
+  private backoff: Backoff;
+  private epoch = 0;
+  private networkUp = false;
+  private freeIdsSeen = true;
+  private openedAt = -1;
+  private everConnected = false;
+  private ending = false;
+  // Subscriptions wanted, and which of them this connection has sent.
+  private readonly subTopics: string[] = [];
+  private readonly subQos: number[] = [];
+  private readonly subSent: boolean[] = [];
+  private readonly unsubTopics: string[] = [];
+  // Topics whose SUB/UNSUB got OK and await their `+MQTTSUB`/`+MQTTUNSUB` status, in order.
+  private readonly subAwaiting: string[] = [];
+  private readonly unsubAwaiting: string[] = [];
+  private readonly subSending: string[] = [];
+  private readonly unsubSending: string[] = [];
+
+  constructor(
+    readonly id: number,
+    private readonly engine: AtEngine,
+    private readonly clock: Clock,
+    private readonly listener: SessionListener,
+    random: () => number,
+    outboxMessages: number,
+    outboxBytes: number,
+  ) {
+    this.outbox = new Outbox(outboxMessages, outboxBytes);
+    this.timer = clock.timer(() => this.timerFired());
+    this.backoff = new Backoff(1000, 60000, random);
+    this.random = random;
+  }
+
+  private readonly random: () => number;
+
+  get stateName(): string {
+    return STATE_NAMES[this.state]!;
+  }
+
+  get connected(): boolean {
+    return this.state === S_OPEN;
+  }
+
+  // ---- user operations ----
+
+  /** Starts connecting with `config` (already validated), and keeps reconnecting until `end`. */
+  start(config: SessionConfig): void {
+    this.config = config;
+    this.backoff = new Backoff(config.reconnectMinMs, config.reconnectMaxMs, this.random);
+    this.ending = false;
+    this.everConnected = false;
+    if (this.state === S_IDLE || this.state === S_WAITING) {
+      this.state = S_WAITING;
+      if (this.networkUp) this.beginConnect();
+    }
+  }
+
+  /** Closes the connection; no reconnect follows. Queued messages stay for a later `start`. */
+  end(): void {
+    this.ending = true;
+    switch (this.state) {
+      case S_IDLE:
+        return;
+      case S_WAITING:
+        this.cancelTimer();
+        this.toIdle();
+        return;
+      case S_CLOSING:
+        return;
+      default:
+        this.epoch++;
+        this.requeueInFlight();
+        this.state = S_CLOSING;
+        if (!this.issue(K_CLOSE, -1, (e) => cmd.mqttClose(e, this.id))) this.toIdle();
+        else this.arm(T_CLOSE_RESULT, this.config!.commandTimeoutMs * 2);
+    }
+  }
+
+  /**
+   * Queues a publish and returns its outbox slot, or -1 (and an error) if the outbox is full.
+   * The payload is copied, so the caller may reuse its buffer at once.
+   */
+  publish(topic: string, payload: Uint8Array, qos: number, retain: number): number {
+    const slot = this.outbox.push(topic, payload, qos, retain);
+    if (slot < 0) {
+      this.error("QUEUE_FULL", `client ${this.id}: outbox full (${this.outbox.live} messages), publish to "${topic}" refused`);
+      return -1;
+    }
+    this.pump();
+    return slot;
+  }
+
+  subscribe(topic: string, qos: number): void {
+    const k = this.subTopics.indexOf(topic);
+    if (k >= 0) {
+      this.subQos[k] = qos;
+      this.subSent[k] = false;
+    } else {
+      this.subTopics.push(topic);
+      this.subQos.push(qos);
+      this.subSent.push(false);
+    }
+    const u = this.unsubTopics.indexOf(topic);
+    if (u >= 0) this.unsubTopics.splice(u, 1);
+    this.pump();
+  }
+
+  unsubscribe(topic: string): void {
+    const k = this.subTopics.indexOf(topic);
+    if (k >= 0) {
+      this.subTopics.splice(k, 1);
+      this.subQos.splice(k, 1);
+      this.subSent.splice(k, 1);
+    }
+    if (this.unsubTopics.indexOf(topic) < 0) this.unsubTopics.push(topic);
+    this.pump();
+  }
+
+  get subscriptions(): readonly string[] {
+    return this.subTopics;
+  }
+
+  // ---- from the modem ----
+
+  networkChanged(up: boolean, reason: string): void {
+    this.networkUp = up;
+    if (up) {
+      if (this.state !== S_WAITING || this.timerFor === T_BACKOFF) return;
+      // The first attempt goes at once; later ones wait out the backoff.
+      if (!this.everConnected && this.backoff.attempts === 0) this.beginConnect();
+      else this.scheduleReconnect(false);
+      return;
+    }
+    if (this.state !== S_IDLE && this.state !== S_WAITING) this.lost(reason, false);
+    else if (this.state === S_WAITING) this.cancelTimer();
+  }
+
+  /** The modem rebooted: its MQTT state is gone, and so is every command we had queued. */
+  modemRestarted(): void {
+    this.networkUp = false;
+    if (this.state === S_CLOSING) {
+      this.toIdle();
+      return;
+    }
+    if (this.state !== S_IDLE && this.state !== S_WAITING) this.lost("modem restarted", false);
+  }
+
+  /** `+MQTTBREAK: <id>,<cause>`. */
+  onBreak(cause: number): void {
+    if (this.state === S_IDLE || this.state === S_WAITING) return;
+    if (this.state === S_CLOSING) {
+      this.toIdle();
+      return;
+    }
+    const reason = cause === 1 ? "disconnected by the broker or keepalive" : cause === 2 ? "wireless link lost" : "network not registered";
+    // Causes 2 and 3 bring the link down too; the modem waits for it before any reconnect.
+    this.lost(reason, cause === 1);
+  }
+
+  /** An asynchronous status line for this client id: `+MQTTOPEN`, `+MQTTSUB`, ... `<id>,<status>`. */
+  onOpenStatus(ok: boolean): void {
+    if (this.state !== S_OPENING && !(this.state === S_CONFIGURING && this.openSent)) return;
+    this.cancelTimer();
+    if (ok) {
+      this.connected_();
+      return;
+    }
+    this.failConnect("OPEN_FAILED", `client ${this.id}: connection to ${this.config!.host}:${this.config!.port} failed (+MQTTOPEN: ${this.id},0)`, -1);
+  }
+
+  onCloseStatus(): void {
+    if (this.state === S_CLOSING) this.toIdle();
+  }
+
+  onSubStatus(ok: boolean): void {
+    const topic = this.subAwaiting.shift();
+    if (topic === undefined) return;
+    if (!ok) {
+      this.error("SUBSCRIBE_FAILED", `client ${this.id}: subscribe to "${topic}" refused (+MQTTSUB: ${this.id},0)`);
+      const k = this.subTopics.indexOf(topic);
+      if (k >= 0) this.subSent[k] = true; // do not retry in this connection
+    }
+    this.listener.onSubscribed(this, topic, ok);
+  }
+
+  onUnsubStatus(ok: boolean): void {
+    const topic = this.unsubAwaiting.shift();
+    if (topic !== undefined && !ok) this.error("UNSUBSCRIBE_FAILED", `client ${this.id}: unsubscribe from "${topic}" refused`);
+  }
+
+  onPubStatus(ok: boolean): void {
+    if (this.state !== S_OPEN) return;
+    const k = this.outbox.find(SENT);
+    if (k < 0) return;
+    this.settle(k, ok, "+MQTTPUB status 0");
+    this.pump();
+  }
+
+  /** An incoming message, already assembled; `topic` interned where possible. */
+  deliver(topic: string, payload: Uint8Array, qos: number): void {
+    this.listener.onMessage(this, topic, payload, qos);
+  }
+
+  /**
+   * The subscription string equal to bytes [start, end), so an exact-topic message reuses it
+   * instead of making a string; null when none matches (a wildcard subscription's topic).
+   */
+  intern(bytes: Uint8Array, start: number, end: number): string | null {
+    const topics = this.subTopics;
+    const n = end - start;
+    for (let k = 0; k < topics.length; k++) {
+      const t = topics[k]!;
+      let i = 0;
+      while (i < n && codeAt(t, i) === bytes[start + i]) i++;
+      if (i === n && codeAt(t, n) !== codeAt(t, n)) return t;
+    }
+    return null;
+  }
+
+  // ---- CommandOwner ----
+
+  onResponse(tag: number, _key: number, bytes: Uint8Array, body: number, end: number): boolean {
+    if ((tag & 15) !== K_OPEN_QUERY) return false;
+    // `+MQTTOPEN: 1,2` / `+MQTTOPEN: 1` lists free ids; `<id>,<0|1>` is an async status instead.
+    const f = this.engine.fields;
+    f.parse(bytes, body, end);
+    if (f.count === 2 && f.int(1) !== 2) return false;
+    let free = false;
+    for (let i = 0; i < f.count; i++) if (f.int(i) === this.id) free = true;
+    this.freeIdsSeen = free;
+    return true;
+  }
+
+  private openSent = false;
+
+  onFinal(tag: number, result: number, code: number): void {
+    const kind = tag & 15;
+    if (tag >> 4 !== this.epoch) return; // an answer for a connection that is already gone
+    if (result === RESULT_CANCELLED) return;
+    const ok = result === RESULT_OK;
+    if (!ok) this.log(`${KIND_NAMES[kind]} failed: ${resultName(result)}${code >= 0 ? " " + code : ""}`);
+    switch (kind) {
+      case K_OPEN_QUERY:
+        if (ok && !this.freeIdsSeen) {
+          this.log(`client id ${this.id} still open in the modem; closing it first`);
+          this.issue(K_PRECLOSE, -1, (e) => cmd.mqttClose(e, this.id));
+        } else this.sendUser();
+        return;
+      case K_PRECLOSE:
+        this.sendUser();
+        return;
+      case K_USER:
+        if (!ok) return this.failCommand(kind, result, code);
+        if (this.config!.will !== null) this.sendWill();
+        else this.sendOpen();
+        return;
+      case K_WILL:
+        if (!ok) return this.failCommand(kind, result, code);
+        this.sendOpen();
+        return;
+      case K_OPEN:
+        if (!ok) return this.failCommand(kind, result, code);
+        if (this.state === S_CONFIGURING) {
+          this.state = S_OPENING;
+          this.arm(T_OPEN_RESULT, this.config!.openTimeoutMs);
+        }
+        return;
+      case K_CLOSE:
+        if (!ok && this.state === S_CLOSING) this.toIdle();
+        return;
+      case K_SUB: {
+        const topic = this.subSending.shift();
+        if (topic === undefined) return;
+        if (ok) this.subAwaiting.push(topic);
+        else {
+          this.error("SUBSCRIBE_FAILED", `client ${this.id}: AT+MQTTSUB for "${topic}" failed: ${resultName(result)}`);
+          this.listener.onSubscribed(this, topic, false);
+        }
+        return;
+      }
+      case K_UNSUB: {
+        const topic = this.unsubSending.shift();
+        if (topic !== undefined && ok) this.unsubAwaiting.push(topic);
+        return;
+      }
+      case K_PUB: {
+        const k = this.outbox.find(SENDING);
+        if (k < 0) return;
+        if (ok) this.outbox.setState(this.outbox.slot(k), SENT);
+        else this.settle(k, false, result === RESULT_TIMEOUT ? "timeout" : resultName(result));
+        this.pump();
+        return;
+      }
+    }
+  }
+
+  // ---- connection steps ----
+
+  private beginConnect(): void {
+    const c = this.config!;
+    this.epoch++;
+    this.state = S_CONFIGURING;
+    this.openSent = false;
+    this.freeIdsSeen = true;
+    this.log(`connecting to ${c.host}:${c.port}`);
+    this.issue(K_OPEN_QUERY, this.engine.token("+MQTTOPEN"), (e) => cmd.queryForm(e, "OPEN"));
+  }
+
+  private sendUser(): void {
+    const c = this.config!;
+    this.issue(K_USER, -1, (e) => cmd.mqttUser(e, this.id, c.username, c.password, c.clientId));
+  }
+
+  private sendWill(): void {
+    const w = this.config!.will!;
+    const quoted = bytesQuotable(w.payload, 0, w.payload.length);
+    this.issue(K_WILL, -1, (e) => cmd.mqttWill(e, this.id, w.topic, w.qos, w.retain, w.payload, 0, w.payload.length, quoted));
+  }
+
+  private sendOpen(): void {
+    const c = this.config!;
+    this.openSent = true;
+    this.issue(K_OPEN, -1, (e) => cmd.mqttOpen(e, this.id, c.host, c.port, c.clean, c.keepalive, c.tls));
+  }
+
+  private connected_(): void {
+    this.state = S_OPEN;
+    this.openedAt = this.clock.now();
+    this.everConnected = true;
+    for (let k = 0; k < this.subSent.length; k++) this.subSent[k] = false;
+    this.log("connected");
+    this.listener.onConnect(this);
+    this.pump();
+  }
+
+  /** The connection went away (break, network, modem). Reconnects unless ended. */
+  private lost(reason: string, reconnectNow: boolean): void {
+    const wasOpen = this.state === S_OPEN;
+    this.epoch++;
+    this.cancelTimer();
+    this.requeueInFlight();
+    this.state = S_WAITING;
+    this.log(`connection lost: ${reason}`);
+    if (wasOpen) {
+      // Backoff starts over only after a connection that stayed up (no storm after a kick).
+      if (this.clock.now() - this.openedAt >= this.config!.stableMs) this.backoff.reset();
+      this.listener.onOffline(this, reason);
+    }
+    if (reconnectNow && this.networkUp) this.scheduleReconnect(false);
+  }
+
+  private failCommand(kind: number, result: number, code: number): void {
+    if (isRefusal(code)) {
+      const err = refusalError(this.id, code);
+      this.listener.onError(this, err);
+      this.retryLater(err.permanent);
+      return;
+    }
+    const what = result === RESULT_TIMEOUT ? "TIMEOUT" : "COMMAND_FAILED";
+    this.failConnect(what, `client ${this.id}: ${KIND_NAMES[kind]} failed: ${resultName(result)}${code >= 0 ? " " + code : ""}`, code);
+  }
+
+  private failConnect(code: MqttErrorCode, message: string, modemCode: number): void {
+    this.listener.onError(this, new MqttError(code, message, this.id, modemCode));
+    this.retryLater(false);
+  }
+
+  private retryLater(refused: boolean): void {
+    this.epoch++;
+    this.cancelTimer();
+    this.requeueInFlight();
+    this.state = S_WAITING;
+    if (this.networkUp) this.scheduleReconnect(refused);
+  }
+
+  private scheduleReconnect(refused: boolean): void {
+    const c = this.config!;
+    if (this.ending || !c.reconnect) {
+      this.toIdle();
+      return;
+    }
+    const delay = refused ? this.backoff.longest() : this.backoff.next();
+    this.log(`reconnecting in ${delay} ms (attempt ${this.backoff.attempts})`);
+    this.arm(T_BACKOFF, delay);
+  }
+
+  private toIdle(): void {
+    const was = this.state;
+    this.epoch++;
+    this.cancelTimer();
+    this.requeueInFlight();
+    this.state = S_IDLE;
+    if (was !== S_IDLE) {
+      this.log("closed");
+      this.listener.onClose(this);
+    }
+  }
+
+  private timerFired(): void {
+    const what = this.timerFor;
+    this.timerFor = T_NONE;
+    switch (what) {
+      case T_BACKOFF:
+        if (this.state === S_WAITING && this.networkUp) {
+          this.listener.onReconnect(this);
+          this.beginConnect();
+        }
+        return;
+      case T_OPEN_RESULT:
+        if (this.state === S_OPENING) {
+          this.failConnect("TIMEOUT", `client ${this.id}: no +MQTTOPEN result within ${this.config!.openTimeoutMs} ms`, -1);
+          // The modem may still be trying: close the id so the next attempt starts clean.
+          this.issue(K_PRECLOSE, -1, (e) => cmd.mqttClose(e, this.id));
+        }
+        return;
+      case T_CLOSE_RESULT:
+        if (this.state === S_CLOSING) this.toIdle();
+        return;
+    }
+  }
+
+  // ---- output ----
+
+  /** Sends what the connection owes: unsent subscriptions first, then publishes. */
+  private pump(): void {
+    if (this.state !== S_OPEN) {
+      if (this.state !== S_CLOSING) this.dropQoS0IfOffline();
+      return;
+    }
+    const engine = this.engine;
+    for (let k = 0; k < this.subTopics.length && engine.queueFree > 1; k++) {
+      if (this.subSent[k]) continue;
+      const topic = this.subTopics[k]!;
+      const qos = this.subQos[k]!;
+      if (!this.issue(K_SUB, -1, (e) => cmd.mqttSub(e, this.id, topic, qos))) return;
+      this.subSent[k] = true;
+      this.subSending.push(topic);
+    }
+    while (this.unsubTopics.length > 0 && engine.queueFree > 1) {
+      const topic = this.unsubTopics[0]!;
+      if (!this.issue(K_UNSUB, -1, (e) => cmd.mqttUnsub(e, this.id, topic))) return;
+      this.unsubTopics.shift();
+      this.unsubSending.push(topic);
+    }
+    const box = this.outbox;
+    while (box.countIn(SENDING) < PIPELINE && engine.queueFree > 0) {
+      const k = box.find(QUEUED);
+      if (k < 0) return;
+      const slot = box.slot(k);
+      const e = engine.command(this, K_PUB | (this.epoch << 4), -1, this.config!.commandTimeoutMs);
+      if (e === null) return;
+      const off = box.offset(slot);
+      const len = box.length(slot);
+      cmd.mqttPub(e, this.id, box.topic(slot), box.qosOf(slot), box.retainOf(slot), box.pool, off, len, bytesQuotable(box.pool, off, len));
+      if (!engine.send()) {
+        // Only a message too large for the transmit region gets here; it can never go.
+        this.settle(k, false, e.failure === "room" ? "too large for the transmit buffer" : "unencodable");
+        continue;
+      }
+      box.setState(slot, SENDING);
+    }
+  }
+
+  /** Ends a message's life in the outbox: acknowledged, or failed (retried while attempts last). */
+  private settle(k: number, ok: boolean, why: string): void {
+    const box = this.outbox;
+    const slot = box.slot(k);
+    const topic = box.topic(slot);
+    if (!ok && box.qosOf(slot) > 0 && box.failed(slot) < this.config!.publishAttempts) {
+      this.log(`publish to "${topic}" failed (${why}); will retry`);
+      box.setState(slot, QUEUED);
+      return;
+    }
+    box.remove(k);
+    if (!ok) this.error("PUBLISH_FAILED", `client ${this.id}: publish to "${topic}" failed (${why})`);
+    this.listener.onPublished(this, topic, ok, slot);
+  }
+
+  /** After a connection ends: messages in flight go back in the queue (QoS 0 per the setting). */
+  private requeueInFlight(): void {
+    const box = this.outbox;
+    for (let k = 0; k < box.size; k++) {
+      const slot = box.slot(k);
+      const s = box.state(slot);
+      if (s === SENDING || s === SENT) box.setState(slot, QUEUED);
+    }
+    this.subSending.length = 0;
+    this.subAwaiting.length = 0;
+    this.unsubSending.length = 0;
+    this.unsubAwaiting.length = 0;
+    this.dropQoS0IfOffline();
+  }
+
+  private dropQoS0IfOffline(): void {
+    const c = this.config;
+    if (c === null || c.queueQoS0) return;
+    const box = this.outbox;
+    for (let k = box.size - 1; k >= 0; k--) {
+      const slot = box.slot(k);
+      if (box.state(slot) === QUEUED && box.qosOf(slot) === 0) {
+        const topic = box.topic(slot);
+        box.remove(k);
+        this.error("CONNECTION_LOST", `client ${this.id}: QoS 0 message to "${topic}" dropped while offline`);
+        this.listener.onPublished(this, topic, false, slot);
+      }
+    }
+  }
+
+  // ---- helpers ----
+
+  private issue(kind: number, key: number, encode: (e: CommandEncoder) => void): boolean {
+    const e = this.engine.command(this, kind | (this.epoch << 4), key, this.config!.commandTimeoutMs);
+    if (e === null) {
+      this.log(`${KIND_NAMES[kind]} not sent: command queue full`);
+      if (kind < K_SUB) this.failConnect("QUEUE_FULL", `client ${this.id}: command queue full`, -1);
+      return false;
+    }
+    encode(e);
+    if (this.engine.send()) return true;
+    this.log(`${KIND_NAMES[kind]} not sent: ${e.failure === "room" ? "too large" : "unencodable value"}`);
+    return false;
+  }
+
+  private arm(what: number, ms: number): void {
+    this.timerFor = what;
+    this.timer.schedule(ms);
+  }
+
+  private cancelTimer(): void {
+    this.timerFor = T_NONE;
+    this.timer.cancel();
+  }
+
+  private error(code: MqttErrorCode, message: string): void {
+    this.listener.onError(this, new MqttError(code, message, this.id));
+  }
+
+  private log(message: string): void {
+    this.listener.log(this, message);
+  }
+}
+

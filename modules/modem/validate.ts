@@ -1,0 +1,79 @@
+import { scanQuotable } from "cellmqtt/at/bytes";
+
+/** A value refused before anything reached the wire: names the field and the allowed range. */
+export class ValidationError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`);
+    this.name = "ValidationError";
+  }
+}
+
+const HASH = 0x23;
+const PLUS_SIGN = 0x2b;
+
+export function checkInteger(field: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw new ValidationError(field, `must be an integer from ${min} to ${max}, got ${String(value)}`);
+  }
+  return value;
+}
+
+export function checkFlag(field: string, value: unknown): 0 | 1 {
+  if (value === true || value === 1) return 1;
+  if (value === false || value === 0) return 0;
+  throw new ValidationError(field, `must be 0 or 1 (or a boolean), got ${String(value)}`);
+}
+
+/**
+ * A string that goes inside quotes on the command line: `min`..`max` characters, each printable
+ * ASCII other than `"`. A quote, CR, LF or Ctrl-Z would end the field or the command early and
+ * let the rest run as a command of its own, so they are refused, not escaped (the dialect has no
+ * escapes). Allocates nothing unless it throws.
+ */
+export function checkQuotable(field: string, value: unknown, min: number, max: number): string {
+  if (typeof value !== "string") throw new ValidationError(field, `must be a string, got ${typeof value}`);
+  return checkScan(field, value, scanQuotable(value), min, max);
+}
+
+/** A topic name (publish, will): quotable and free of the wildcards `+` and `#`. */
+export function checkTopicName(field: string, value: unknown, min: number, max: number): string {
+  if (typeof value !== "string") throw new ValidationError(field, `must be a string, got ${typeof value}`);
+  return checkScan(field, value, scanQuotable(value, PLUS_SIGN, HASH), min, max);
+}
+
+/** A topic filter (subscribe): `+` fills one whole level, `#` only the whole last one. */
+export function checkTopicFilter(field: string, value: unknown, min: number, max: number): string {
+  const topic = checkQuotable(field, value, min, max);
+  const levels = topic.split("/");
+  for (let i = 0; i < levels.length; i++) {
+    const level = levels[i]!;
+    if (level.includes("#") && (level !== "#" || i !== levels.length - 1)) {
+      throw new ValidationError(field, `"#" must be the whole last level, in "${topic}"`);
+    }
+    if (level.includes("+") && level !== "+") throw new ValidationError(field, `"+" must be a whole level, in "${topic}"`);
+  }
+  return topic;
+}
+
+function checkScan(field: string, value: string, scanned: number, min: number, max: number): string {
+  if (scanned < 0) {
+    const at = -1 - scanned;
+    const c = value.charCodeAt(at);
+    const why = c === 0x22 ? "a quote" : c === 0x23 || c === 0x2b ? "a wildcard" : "not printable ASCII";
+    throw new ValidationError(field, `character ${at} (0x${c.toString(16).padStart(2, "0")}) is ${why}`);
+  }
+  if (scanned < min || scanned > max) throw new ValidationError(field, `length must be ${min} to ${max}, got ${scanned}`);
+  return value;
+}
+
+/** True if the bytes can go in the quoted form of a publish or will. Allocates nothing. */
+export function bytesQuotable(bytes: Uint8Array, offset: number, length: number): boolean {
+  for (let i = offset, end = offset + length; i < end; i++) {
+    const c = bytes[i]!;
+    if (c < 0x20 || c > 0x7e || c === 0x22) return false;
+  }
+  return true;
+}
