@@ -31,7 +31,6 @@ export class CellularModem implements NetworkListener, LineHandler {
   readonly inbound: Inbound;
   private readonly log_: (message: string) => void;
   private readonly keys: Int32Array;
-  private sessionListener: SessionListener | null = null;
 
   constructor(
     readonly engine: AtEngine,
@@ -40,22 +39,12 @@ export class CellularModem implements NetworkListener, LineHandler {
   ) {
     this.log_ = options.log ?? (() => {});
     const random = options.random ?? Math.random;
-    const relay: SessionListener = {
-      onConnect: (s) => this.sessionListener?.onConnect(s),
-      onReconnect: (s) => this.sessionListener?.onReconnect(s),
-      onOffline: (s, r) => this.sessionListener?.onOffline(s, r),
-      onClose: (s) => this.sessionListener?.onClose(s),
-      onError: (s, e) => this.sessionListener?.onError(s, e),
-      onMessage: (s, t, p, q) => this.sessionListener?.onMessage(s, t, p, q),
-      onSubscribed: (s, t, ok) => this.sessionListener?.onSubscribed(s, t, ok),
-      onPublished: (s, t, ok, slot) => this.sessionListener?.onPublished(s, t, ok, slot),
-      log: (s, m) => this.log_(`mqtt[${s.id}] ${m}`),
-    };
+    const quiet = loggingListener(this.log_);
     const messages = options.outboxMessages ?? 16;
     const bytes = options.outboxBytes ?? 4096;
     this.sessions = [
-      new MqttSession(1, engine, clock, relay, random, messages, bytes),
-      new MqttSession(2, engine, clock, relay, random, messages, bytes),
+      new MqttSession(1, engine, clock, quiet, random, messages, bytes),
+      new MqttSession(2, engine, clock, quiet, random, messages, bytes),
     ];
     this.inbound = new Inbound(engine, this.sessions, this.log_);
     this.link = new NetworkLink(
@@ -71,11 +60,6 @@ export class CellularModem implements NetworkListener, LineHandler {
       engine.listen(this.keys[i]!, this);
     }
     engine.onNotice = (notice, b, start, end) => this.log_(`at: ${noticeName(notice)}${end > start ? `: ${text(b, start, end)}` : ""}`);
-  }
-
-  /** Where session events go (the public client sets this). */
-  setListener(listener: SessionListener): void {
-    this.sessionListener = listener;
   }
 
   session(id: number): MqttSession {
@@ -163,4 +147,19 @@ export class CellularModem implements NetworkListener, LineHandler {
     this.engine.reset();
     this.link.modemRestarted();
   }
+}
+
+/** Until a client takes a session over, its events are only logged. */
+function loggingListener(log: (message: string) => void): SessionListener {
+  return {
+    onConnect: (s) => log(`mqtt[${s.id}] connected (no client attached)`),
+    onReconnect: () => {},
+    onOffline: (s, reason) => log(`mqtt[${s.id}] offline: ${reason}`),
+    onClose: () => {},
+    onError: (s, e) => log(`mqtt[${s.id}] error: ${e.message}`),
+    onMessage: (s, topic) => log(`mqtt[${s.id}] message on "${topic}" with no client attached`),
+    onSubscribed: () => {},
+    onPublished: () => {},
+    log: (s, m) => log(`mqtt[${s.id}] ${m}`),
+  };
 }

@@ -112,7 +112,8 @@ export class MqttSession implements CommandOwner {
     readonly id: number,
     private readonly engine: AtEngine,
     private readonly clock: Clock,
-    private readonly listener: SessionListener,
+    /** Where events go; the public client installs itself here. */
+    public listener: SessionListener,
     random: () => number,
     outboxMessages: number,
     outboxBytes: number,

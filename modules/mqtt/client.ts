@@ -1,0 +1,188 @@
+import type { MqttError } from "cellmqtt/modem/errors";
+import { TOPIC_MAX, TOPIC_MIN } from "cellmqtt/modem/limits";
+import type { CellularModem } from "cellmqtt/modem/modem";
+import { S_IDLE, type MqttSession, type SessionListener } from "cellmqtt/modem/session";
+import { ValidationError, checkFlag, checkTopicFilter, checkTopicName } from "cellmqtt/modem/validate";
+import { Emitter } from "./emitter.ts";
+import { checkQos, payloadBytes, sessionConfig, type ConnectOptions } from "./options.ts";
+
+export type { ConnectOptions } from "./options.ts";
+export { MqttError } from "cellmqtt/modem/errors";
+export { ValidationError } from "cellmqtt/modem/validate";
+
+/** Details of a received message. One object, reused: copy what you keep. */
+export interface MessageInfo {
+  qos: number;
+  /** The modem's client slot the message came in on. */
+  slot: number;
+}
+
+export interface ClientEvents {
+  connect: () => void;
+  reconnect: () => void;
+  offline: (reason: string) => void;
+  close: () => void;
+  error: (error: MqttError | ValidationError) => void;
+  /** `payload` is valid only during the call: copy it to keep it. */
+  message: (topic: string, payload: Uint8Array, info: MessageInfo) => void;
+  log: (line: string) => void;
+}
+
+export interface PublishOptions {
+  qos?: 0 | 1 | 2;
+  retain?: boolean;
+}
+
+export type DoneCallback = (error?: Error) => void;
+export type SubscribeCallback = (error: Error | null, granted: { topic: string; qos: number }[]) => void;
+
+/**
+ * An MQTT client in the manner of MQTT.js, over one of the modem's two client slots.
+ * `publish` with a Uint8Array payload and receiving on an exact-topic subscription allocate
+ * nothing once running.
+ */
+export class MqttClient extends Emitter<ClientEvents> implements SessionListener {
+  readonly session: MqttSession;
+  private readonly info: MessageInfo = { qos: 0, slot: 0 };
+  private readonly publishCallbacks: (DoneCallback | null)[];
+  private readonly subscribeCallbacks = new Map<string, SubscribeCallback>();
+  private endCallback: DoneCallback | null = null;
+
+  constructor(
+    readonly modem: CellularModem,
+    options: ConnectOptions,
+  ) {
+    super();
+    const config = sessionConfig(options);
+    this.session = modem.session(options.slot ?? 1);
+    this.publishCallbacks = new Array<DoneCallback | null>(this.session.outbox.capacity).fill(null);
+    this.info.slot = this.session.id;
+    this.session.listener = this;
+    this.session.start(config);
+  }
+
+  get connected(): boolean {
+    return this.session.connected;
+  }
+
+  /** Queues a message; it goes out when connected. Returns false if refused (see the `error` event or the callback). */
+  publish(topic: string, payload: string | Uint8Array, options?: PublishOptions, callback?: DoneCallback): boolean {
+    let bytes: Uint8Array;
+    let qos: number;
+    let retain: number;
+    try {
+      checkTopicName("topic", topic, TOPIC_MIN, TOPIC_MAX);
+      bytes = payloadBytes("payload", payload);
+      qos = options ? checkQos("qos", options.qos ?? 0) : 0;
+      retain = options ? checkFlag("retain", options.retain ?? false) : 0;
+    } catch (e) {
+      return this.refuse(e as Error, callback);
+    }
+    const slot = this.session.publish(topic, bytes, qos, retain);
+    if (slot < 0) {
+      callback?.(new Error(`outbox full: publish to "${topic}" refused`));
+      return false;
+    }
+    this.publishCallbacks[slot] = callback ?? null;
+    return true;
+  }
+
+  subscribe(topic: string | string[], options?: { qos?: 0 | 1 | 2 }, callback?: SubscribeCallback): this {
+    const topics = typeof topic === "string" ? [topic] : topic;
+    let qos: number;
+    try {
+      qos = checkQos("qos", options?.qos ?? 0);
+      for (const t of topics) checkTopicFilter("topic", t, TOPIC_MIN, TOPIC_MAX);
+    } catch (e) {
+      this.refuse(e as Error, callback ? (err) => callback(err ?? null, []) : undefined);
+      return this;
+    }
+    for (const t of topics) {
+      if (callback) this.subscribeCallbacks.set(t, callback);
+      this.session.subscribe(t, qos);
+    }
+    return this;
+  }
+
+  unsubscribe(topic: string | string[], callback?: DoneCallback): this {
+    const topics = typeof topic === "string" ? [topic] : topic;
+    try {
+      for (const t of topics) checkTopicFilter("topic", t, TOPIC_MIN, TOPIC_MAX);
+    } catch (e) {
+      this.refuse(e as Error, callback);
+      return this;
+    }
+    for (const t of topics) this.session.unsubscribe(t);
+    callback?.();
+    return this;
+  }
+
+  /** Closes the connection (`AT+MQTTCLOSE`); no reconnect follows. */
+  end(callback?: DoneCallback): this {
+    if (this.session.state === S_IDLE) {
+      callback?.();
+      return this;
+    }
+    this.endCallback = callback ?? null;
+    this.session.end();
+    return this;
+  }
+
+  // ---- SessionListener: events from the session ----
+
+  onConnect(s: MqttSession): void {
+    if (s === this.session) this.emit("connect");
+  }
+  onReconnect(s: MqttSession): void {
+    if (s === this.session) this.emit("reconnect");
+  }
+  onOffline(s: MqttSession, reason: string): void {
+    if (s === this.session) this.emit("offline", reason);
+  }
+  onClose(s: MqttSession): void {
+    if (s !== this.session) return;
+    this.emit("close");
+    const done = this.endCallback;
+    this.endCallback = null;
+    done?.();
+  }
+  onError(s: MqttSession, error: MqttError): void {
+    if (s === this.session) this.emit("error", error);
+  }
+  onMessage(s: MqttSession, topic: string, payload: Uint8Array, qos: number): void {
+    if (s !== this.session) return;
+    this.info.qos = qos;
+    this.emit("message", topic, payload, this.info);
+  }
+  onSubscribed(s: MqttSession, topic: string, ok: boolean): void {
+    if (s !== this.session) return;
+    const cb = this.subscribeCallbacks.get(topic);
+    if (!cb) return;
+    this.subscribeCallbacks.delete(topic);
+    cb(ok ? null : new Error(`subscribe to "${topic}" refused`), ok ? [{ topic, qos: 0 }] : []);
+  }
+  onPublished(s: MqttSession, topic: string, ok: boolean, slot: number): void {
+    if (s !== this.session) return;
+    const cb = this.publishCallbacks[slot];
+    if (!cb) return;
+    this.publishCallbacks[slot] = null;
+    cb(ok ? undefined : new Error(`publish to "${topic}" failed`));
+  }
+  log(s: MqttSession, message: string): void {
+    if (s === this.session) this.emit("log", `mqtt[${s.id}] ${message}`);
+  }
+
+  private refuse(error: Error, callback?: DoneCallback): false {
+    if (callback) callback(error);
+    else if (this.listenerCount("error") > 0) this.emit("error", error);
+    else throw error;
+    return false;
+  }
+}
+
+/** Connects slot `options.slot` (default 1) of `modem`, starting the modem if it is not yet. */
+export function connect(modem: CellularModem, options: ConnectOptions): MqttClient {
+  const client = new MqttClient(modem, options);
+  if (modem.link.state === 0) modem.start();
+  return client;
+}

@@ -1,0 +1,43 @@
+/**
+ * A minimal typed event emitter. `emit` takes at most three arguments instead of a rest
+ * parameter, because rest arguments allocate an array on every call in XS.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Listener = (a?: any, b?: any, c?: any) => void;
+
+export class Emitter<Events extends { [K in keyof Events]: Listener }> {
+  private readonly listeners = new Map<keyof Events, Listener[]>();
+
+  on<E extends keyof Events>(event: E, listener: Events[E]): this {
+    const list = this.listeners.get(event);
+    if (list) list.push(listener);
+    else this.listeners.set(event, [listener]);
+    return this;
+  }
+
+  off<E extends keyof Events>(event: E, listener: Events[E]): this {
+    const list = this.listeners.get(event);
+    const i = list ? list.indexOf(listener) : -1;
+    if (i >= 0) list!.splice(i, 1);
+    return this;
+  }
+
+  once<E extends keyof Events>(event: E, listener: Events[E]): this {
+    const wrapper = ((a?: unknown, b?: unknown, c?: unknown) => {
+      this.off(event, wrapper as Events[E]);
+      listener(a, b, c);
+    }) as Events[E];
+    return this.on(event, wrapper);
+  }
+
+  listenerCount(event: keyof Events): number {
+    return this.listeners.get(event)?.length ?? 0;
+  }
+
+  protected emit(event: keyof Events, a?: unknown, b?: unknown, c?: unknown): boolean {
+    const list = this.listeners.get(event);
+    if (!list || list.length === 0) return false;
+    for (let i = 0; i < list.length; i++) list[i]!(a, b, c);
+    return true;
+  }
+}
