@@ -102,4 +102,11 @@ describe("network commands", () => {
     expect(dev.modem.log.commands()).toEqual(["ATE0", "AT+CSQ", "AT"]);
     expect(dev.modem.log.lines.map((l) => l.terminator)).toEqual([13, 10, 13]);
   });
+
+  it("shows an injected line end as an extra command in the log", async () => {
+    dev = await Device.boot({});
+    dev.send('ATE0\rAT+MQTTPUB=1,"a\rAT+MQTTCLOSE=1\r",0,0,"x"\r');
+    await dev.waitFor(/(ERROR\r\n[\s\S]*){3}/);
+    expect(dev.modem.log.commands()).toEqual(["ATE0", 'AT+MQTTPUB=1,"a', "AT+MQTTCLOSE=1", '",0,0,"x"']);
+  });
 });
