@@ -1,0 +1,219 @@
+/*
+ * xshost: the project's XS test host. Runs one script (an esbuild IIFE bundle) in a fresh XS
+ * machine and exposes the few globals the XS tests and benchmarks need:
+ *
+ *   print(...values)          one line on stdout
+ *   gc()                      full collection
+ *   xsCounters(out)           fills a Float64Array WITHOUT allocating (see xs_counters)
+ *   scriptArgs                array of the command-line arguments after the script path
+ *
+ * Built from the XS sources that the @agoric/xsnap package ships (XS 13.3) plus its Linux
+ * platform file, the way its own makefiles do, with mxInstrument added for the GC count.
+ * Exit status: 0 when the script (and its promise jobs) ran without an uncaught exception,
+ * 1 for an uncaught exception or an unhandled rejection (message on stderr), XS abort codes
+ * otherwise (2 stack overflow, 3 memory full, ...).
+ */
+#include "xsAll.h"
+#include "xsnap.h"
+
+/* Defined in xsnapPlatform.c. */
+extern void fxRunProgramFile(txMachine* the, txString path);
+extern void fxRunLoop(txMachine* the);
+
+/*
+ * An unhandled promise rejection only prints a report in xsnap's platform file. Linked with
+ * -Wl,--wrap=fxAbort, the engine's calls come here first, so the run can fail on it.
+ */
+extern void __real_fxAbort(txMachine* the, int status);
+static int gxUnhandledRejections = 0;
+void __wrap_fxAbort(txMachine* the, int status)
+{
+	if (status == XS_UNHANDLED_REJECTION_EXIT)
+		gxUnhandledRejections++;
+	__real_fxAbort(the, status);
+}
+
+static xsBooleanValue meterCallback(xsMachine* the, xsUnsignedValue index)
+{
+	return 1;
+}
+
+static void xs_print(xsMachine* the)
+{
+	xsIntegerValue c = xsToInteger(xsArgc), i;
+	for (i = 0; i < c; i++) {
+		if (i)
+			fputc(' ', stdout);
+		fputs(xsToString(xsArg(i)), stdout);
+	}
+	fputc('\n', stdout);
+	/* Flushed per line so a crash or an abort never loses what was printed before it. */
+	fflush(stdout);
+}
+
+static void xs_gc(xsMachine* the)
+{
+	xsCollectGarbage();
+}
+
+/*
+ * xsCounters(out: Float64Array): writes, as far as `out` is long,
+ *   [0] slots in use (currentHeapCount)
+ *   [1] chunk bytes in use (currentChunksSize)
+ *   [2] garbage collections so far
+ *   [3] metering index: bytecodes (and metered native steps) executed so far
+ *   [4] sizeof(txSlot) on this host, to convert slot counts to bytes
+ *   [5] peak slots, [6] peak chunk bytes
+ * It reads the typed array's backing store directly, creating no slot, chunk or string, so
+ * measuring a code path does not disturb it. Nothing is returned (undefined).
+ */
+static void xs_counters(xsMachine* the)
+{
+	txSlot* slot;
+	txSlot* instance;
+	txSlot* dispatch;
+	txSlot* view;
+	txSlot* buffer;
+	txSlot* arrayBuffer;
+	double* out;
+	txInteger count;
+	double values[7];
+	txInteger i;
+
+	if (xsToInteger(xsArgc) < 1)
+		xsTypeError("xsCounters(out: Float64Array)");
+	slot = &xsArg(0);
+	if (slot->kind != XS_REFERENCE_KIND)
+		xsTypeError("xsCounters: not a Float64Array");
+	instance = slot->value.reference;
+	dispatch = instance->next;
+	if (!dispatch || !(dispatch->flag & XS_INTERNAL_FLAG) || (dispatch->kind != XS_TYPED_ARRAY_KIND)
+			|| (dispatch->value.typedArray.dispatch->constructorID != mxID(_Float64Array)))
+		xsTypeError("xsCounters: not a Float64Array");
+	view = dispatch->next;
+	buffer = view->next;
+	arrayBuffer = buffer->value.reference->next;
+	if ((arrayBuffer->kind != XS_ARRAY_BUFFER_KIND) || (arrayBuffer->value.arrayBuffer.address == C_NULL))
+		xsTypeError("xsCounters: detached buffer");
+	count = fxGetDataViewSize(the, view, buffer) >> 3;
+	out = (double*)((txByte*)arrayBuffer->value.arrayBuffer.address + view->value.dataView.offset);
+
+	values[0] = (double)the->currentHeapCount;
+	values[1] = (double)the->currentChunksSize;
+	values[2] = (double)the->garbageCollectionCount;
+	values[3] = (double)the->meterIndex;
+	values[4] = (double)sizeof(txSlot);
+	values[5] = (double)the->peakHeapCount;
+	values[6] = (double)the->peakChunksSize;
+	if (count > 7)
+		count = 7;
+	for (i = 0; i < count; i++)
+		c_memcpy(out + i, values + i, sizeof(double)); /* the buffer may be unaligned for double */
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: xshost [--slots N] [--chunks BYTES] script.js [args...]\n"
+		"  --slots N        initial (and incremental/8) slot heap count, default 16384\n"
+		"  --chunks BYTES   initial (and incremental/4) chunk heap size, default 262144\n");
+}
+
+int main(int argc, char* argv[])
+{
+	int argi = 1;
+	int status = 0;
+	int slots = 16384;
+	int chunks = 256 * 1024;
+	char path[C_PATH_MAX];
+	xsMachine* machine;
+
+	while ((argi < argc) && (argv[argi][0] == '-') && (argv[argi][1] == '-')) {
+		if (!strcmp(argv[argi], "--slots") && (argi + 1 < argc))
+			slots = atoi(argv[++argi]);
+		else if (!strcmp(argv[argi], "--chunks") && (argi + 1 < argc))
+			chunks = atoi(argv[++argi]);
+		else {
+			usage();
+			return 2;
+		}
+		argi++;
+	}
+	if (argi >= argc) {
+		usage();
+		return 2;
+	}
+	if (!c_realpath(argv[argi], path)) {
+		fprintf(stderr, "xshost: file not found: %s\n", argv[argi]);
+		return 2;
+	}
+	{
+		/* Small heaps with small increments, so collections happen about as often as they would
+		 * on a device; the parser buffer is large because whole bundles are parsed at once. */
+		xsCreation creation = {
+			chunks,             /* initialChunkSize */
+			chunks / 4,         /* incrementalChunkSize */
+			slots,              /* initialHeapCount */
+			slots / 8,          /* incrementalHeapCount */
+			8192,               /* stackCount */
+			32000,              /* initialKeyCount */
+			8000,               /* incrementalKeyCount */
+			1993,               /* nameModulo */
+			127,                /* symbolModulo */
+			16 * 1024 * 1024,   /* parserBufferSize */
+			1993,               /* parserTableModulo */
+		};
+		xsInitializeSharedCluster();
+		machine = xsCreateMachine(&creation, "xshost", NULL);
+	}
+	/* The metering block's jump is the outermost one: an abort (stack overflow, memory full)
+	 * lands there with the stack restored instead of looping in the host's exception report.
+	 * Interval 0: the counter runs, the callback is never called. */
+	xsBeginMetering(machine, meterCallback, 0);
+	xsBeginHost(machine);
+	{
+		int i;
+		xsVars(2);
+		xsVar(0) = xsNewHostFunction(xs_print, 1);
+		xsDefine(xsGlobal, xsID("print"), xsVar(0), xsDontEnum);
+		xsVar(0) = xsNewHostFunction(xs_gc, 0);
+		xsDefine(xsGlobal, xsID("gc"), xsVar(0), xsDontEnum);
+		xsVar(0) = xsNewHostFunction(xs_counters, 1);
+		xsDefine(xsGlobal, xsID("xsCounters"), xsVar(0), xsDontEnum);
+		xsVar(0) = xsNewArray(0);
+		for (i = argi + 1; i < argc; i++) {
+			xsVar(1) = xsString(argv[i]);
+			xsCall1(xsVar(0), xsID("push"), xsVar(1));
+		}
+		xsDefine(xsGlobal, xsID("scriptArgs"), xsVar(0), xsDontEnum);
+
+		xsTry {
+			fxRunProgramFile(the, path);
+			/* Promise jobs (and setImmediate-style timers, if any) run to completion. */
+			fxRunLoop(the);
+		}
+		xsCatch {
+			/* An uncaught exception: report and fail instead of hanging or exiting 0. */
+			xsVar(0) = xsException;
+			fprintf(stderr, "xshost: uncaught exception: %s\n", xsToString(xsVar(0)));
+			if (xsIsInstanceOf(xsVar(0), xsObjectPrototype) && xsHas(xsVar(0), xsID("stack"))) {
+				xsVar(1) = xsGet(xsVar(0), xsID("stack"));
+				if (xsTest(xsVar(1)))
+					fprintf(stderr, "%s\n", xsToString(xsVar(1)));
+			}
+			status = 1;
+		}
+	}
+	xsEndHost(machine);
+	xsEndMetering(machine);
+	fflush(stdout);
+	if (gxUnhandledRejections && !status) {
+		fprintf(stderr, "xshost: %d unhandled rejection(s)\n", gxUnhandledRejections);
+		status = 1;
+	}
+	if (machine->abortStatus)
+		status = machine->abortStatus;
+	xsDeleteMachine(machine);
+	xsTerminateSharedCluster();
+	return status;
+}
