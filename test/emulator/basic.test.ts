@@ -106,7 +106,8 @@ describe("network commands", () => {
   it("shows an injected line end as an extra command in the log", async () => {
     dev = await Device.boot({});
     dev.send('ATE0\rAT+MQTTPUB=1,"a\rAT+MQTTCLOSE=1\r",0,0,"x"\r');
-    await dev.waitFor(/(ERROR\r\n[\s\S]*){3}/);
+    // Two ERRORs; the tail does not start with AT, so like a real modem it gets no answer.
+    await dev.waitFor(/(ERROR\r\n[\s\S]*){2}/);
     expect(dev.modem.log.commands()).toEqual(["ATE0", 'AT+MQTTPUB=1,"a', "AT+MQTTCLOSE=1", '",0,0,"x"']);
   });
 });
