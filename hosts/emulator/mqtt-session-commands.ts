@@ -1,6 +1,6 @@
 /** Connection and traffic: +MQTTOPEN, +MQTTCLOSE, +MQTTSUB, +MQTTUNSUB, +MQTTPUB. */
 import { argCount, clientIdArg, intArg, strArg, topicArg } from "./args.ts";
-import type { ConnectOutcome } from "./broker-link.ts";
+import type { BrokerLink, ConnectOutcome, LinkConfig, LinkListener } from "./broker-link.ts";
 import type { CommandSpec, ModemCore } from "./core.ts";
 import { AtError } from "./errors.ts";
 import { guarded, slotListener } from "./mqtt-events.ts";
@@ -52,26 +52,35 @@ function open(m: ModemCore, c: Parameters<NonNullable<CommandSpec["set"]>>[1]): 
     reportOpen(m, slot.id, result, !deferred);
     finish();
   });
-  const link = m.connect(
-    {
-      url: m.options.broker ?? `mqtt://${host}:${port}`,
-      clientId: (slot.user?.clientId ?? Buffer.from(m.options.imei, "latin1")).toString("latin1"),
-      // An empty user name means "none": CONNECT then carries neither user name nor password.
-      username: slot.user?.username.length ? slot.user.username : undefined,
-      password: slot.user?.username.length ? slot.user.password : undefined,
-      clean,
-      keepalive,
-      connectTimeoutMs: m.options.connectTimeoutMs,
-      will: slot.will,
-    },
-    guarded(listener, () => slot.link === link),
-  );
+  const config = (): LinkConfig => ({
+    url: m.options.broker ?? `mqtt://${host}:${port}`,
+    clientId: (slot.user?.clientId ?? Buffer.from(m.options.imei, "latin1")).toString("latin1"),
+    // An empty user name means "none": CONNECT then carries neither user name nor password.
+    username: slot.user?.username.length ? slot.user.username : undefined,
+    password: slot.user?.username.length ? slot.user.password : undefined,
+    clean,
+    keepalive,
+    connectTimeoutMs: m.options.connectTimeoutMs,
+    will: slot.will,
+  });
+  const link: BrokerLink = connectOrFail(m, slot, config, guarded(listener, () => slot.link === link));
   slot.link = link;
   if (!deferred) {
     m.ok();
     return;
   }
   return done;
+}
+
+/** A URL the mqtt package rejects outright is a failed command, not a stuck "connecting" slot. */
+function connectOrFail(m: ModemCore, slot: ClientSlot, cfg: () => LinkConfig, listener: LinkListener): BrokerLink {
+  try {
+    return m.connect(cfg(), listener);
+  } catch {
+    slot.status = "idle";
+    slot.target = undefined;
+    throw new AtError("state");
+  }
 }
 
 export const mqttSessionCommands: Record<string, CommandSpec> = {

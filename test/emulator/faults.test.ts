@@ -1,4 +1,6 @@
 /** Fault injection through the API, the AT#FAULT side channel and control lines. */
+import { once } from "node:events";
+import { type AddressInfo, createServer } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parseFault } from "../../hosts/emulator/index.ts";
 import { type Broker, Device, peer, sleep, startBroker } from "./harness.ts";
@@ -201,5 +203,48 @@ describe("fault syntax", () => {
     dev = await Device.boot({});
     await dev.at("ATE0");
     expect(await dev.at("AT#FAULT=meteor")).toBe("\r\nERROR\r\n");
+  });
+});
+
+describe("connect edge cases", () => {
+  it("MQTTCLOSE during a connect abandons it: only +MQTTCLOSE: id,1 follows", async () => {
+    // A broker that accepts TCP and never answers CONNECT.
+    const mute = createServer(() => {});
+    mute.listen(0, "127.0.0.1");
+    await once(mute, "listening");
+    const { port } = mute.address() as AddressInfo;
+    dev = await Device.boot({ openResult: "immediate" });
+    await dev.at("ATE0");
+    await dev.at("AT+MIPCALL=1", /\+MIPCALL: [\d.]+\r\n$/);
+    expect(await dev.at(`AT+MQTTOPEN=1,"127.0.0.1",${port},1,60`)).toBe("\r\nOK\r\n");
+    expect(await dev.at("AT+MQTTOPEN?")).toBe("\r\n+MQTTOPEN: 2\r\n\r\nOK\r\n");
+    expect(await dev.at("AT+MQTTCLOSE=1", /\+MQTTCLOSE: 1,1\r\n$/)).toBe("\r\nOK\r\n\r\n+MQTTCLOSE: 1,1\r\n");
+    await sleep(30);
+    expect(dev.out).toBe("");
+    expect(await dev.at("AT+MQTTOPEN?")).toBe("\r\n+MQTTOPEN: 1,2\r\n\r\nOK\r\n");
+    mute.close();
+  });
+
+  it("keeps at most readQueueLimit mode-1 messages per id", async () => {
+    const d = await connected({ readQueueLimit: 2 });
+    await d.at("AT+MQTTCONF=1");
+    await d.at('AT+MQTTSUB=1,"q",0', /\+MQTTSUB: 1,1\r\n$/);
+    const p = await peer(broker.url);
+    for (const n of ["1", "2", "3"]) await p.publishAsync("q", n);
+    await d.waitFor(/(\+MQTTMSGI: 1,0,1,1\r\n[\s\S]*){2}/);
+    await sleep(30);
+    expect(d.take().match(/MQTTMSGI/g)?.length).toBe(2);
+    expect(await d.at("AT+MQTTREAD=1")).toBe('\r\n+MQTTREAD: 1,0,1,1,"q","1"\r\n\r\nOK\r\n');
+    expect(await d.at("AT+MQTTREAD=1")).toBe('\r\n+MQTTREAD: 1,0,1,1,"q","2"\r\n\r\nOK\r\n');
+    expect(await d.at("AT+MQTTREAD=1")).toBe("\r\n+MQTTREAD: 1,0,0,0\r\n\r\nOK\r\n");
+    await p.endAsync();
+  });
+
+  it("fails the open, not leaving a stuck slot, when the broker URL is unusable", async () => {
+    dev = await Device.boot({ broker: "bogus://nowhere" });
+    await dev.at("ATE0");
+    await dev.at("AT+MIPCALL=1", /\+MIPCALL: [\d.]+\r\n$/);
+    expect(await dev.at('AT+MQTTOPEN=1,"h",1883,1,60', /(ERROR|\+MQTTOPEN: 1,0)\r\n$/)).toMatch(/^\r\n(ERROR|OK\r\n\r\n\+MQTTOPEN: 1,0)\r\n$/);
+    expect(await dev.at("AT+MQTTOPEN?")).toBe("\r\n+MQTTOPEN: 1,2\r\n\r\nOK\r\n");
   });
 });
