@@ -5,6 +5,7 @@
  */
 declare module "cellmqtt/host/uart" {
   import type { AtEngine, AtEngineOptions } from "cellmqtt/at/engine";
+  import type { Clock } from "cellmqtt/at/port";
 
   /** Engine sizes the app may choose; the host sets the port, clock, stage and TX budget. */
   export type EngineTuning = Pick<AtEngineOptions, "rxCapacity" | "txCapacity" | "queueDepth">;
@@ -31,6 +32,8 @@ declare module "cellmqtt/host/uart" {
   export interface ModemUart {
     /** The AT engine, fed by this UART. */
     readonly engine: AtEngine;
+    /** The clock the engine runs on; hand it to whatever else needs time (the modem). */
+    readonly clock: Clock;
     /**
      * Holds the power key for `ms` (Fibocom: ~1 s powers on, ~3 s powers off), then calls
      * `done`. False, and no call, when there is no power pin.

@@ -143,7 +143,8 @@ export function openModemUart(settings: ModemUartSettings = configuredSettings()
   const tx = new StagedTx();
   // The stage is twice the FIFO: the engine reads only [0, count) of it with count <= FIFO, so
   // the upper half is free for TX staging. Budget 0 until the driver's first onWritable.
-  const engine = new AtEngine({ ...tuning, tx, clock: new TicksClock(), stageSize: 2 * FIFO, txBudget: 0 });
+  const clock = new TicksClock();
+  const engine = new AtEngine({ ...tuning, tx, clock, stageSize: 2 * FIFO, txBudget: 0 });
   const stage = engine.rxStage;
   const rx = new Uint8Array(stage.buffer, stage.byteOffset, FIFO);
   const power = gpio(settings.powerPin, settings.powerActiveLow);
@@ -167,6 +168,7 @@ export function openModemUart(settings: ModemUartSettings = configuredSettings()
   tx.attach(serial, new Uint8Array(stage.buffer, stage.byteOffset + FIFO, FIFO));
   return {
     engine,
+    clock,
     pulsePower: (ms, done) => pulse(power, settings.powerActiveLow, ms, done),
     pulseReset: (ms, done) => pulse(reset, settings.resetActiveLow, ms, done),
     close() {

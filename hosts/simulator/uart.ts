@@ -104,6 +104,7 @@ export function openModemUart(settings: ModemUartSettings = configuredSettings()
   tx.serial = serial;
   return {
     engine,
+    clock,
     pulsePower: () => false,
     pulseReset: () => false,
     close() {
