@@ -1,11 +1,11 @@
 /** Every command the modem knows, by upper-case name. */
 import type { CommandSpec } from "./core.ts";
 import { mqttConfigCommands } from "./mqtt-config-commands.ts";
-import { mqttSessionCommands } from "./mqtt-session-commands.ts";
+import { mqttConnectionCommands } from "./mqtt-connection-commands.ts";
 import { networkCommands } from "./network-commands.ts";
 
 export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   ...networkCommands,
   ...mqttConfigCommands,
-  ...mqttSessionCommands,
+  ...mqttConnectionCommands,
 };

@@ -1,6 +1,6 @@
 /**
  * TCP adapters. The device port carries the UART bytes (one device at a time; a new connection
- * replaces the old one and, by default, power-cycles the modem so each session starts at `RDY`).
+ * replaces the old one and, by default, power-cycles the modem so each new device connection starts at `RDY`).
  * The control port takes fault lines (`broker-drop 1`, `AT#FAULT=reboot`) and answers OK/ERROR,
  * without putting anything on the device's line.
  */

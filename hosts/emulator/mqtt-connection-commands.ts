@@ -83,7 +83,7 @@ function connectOrFail(m: ModemCore, slot: ClientSlot, cfg: () => LinkConfig, li
   }
 }
 
-export const mqttSessionCommands: Record<string, CommandSpec> = {
+export const mqttConnectionCommands: Record<string, CommandSpec> = {
   "+MQTTOPEN": {
     set: open,
     query: (m) => m.ok(`+MQTTOPEN: ${idList(m.state.slots.filter((s) => s.status === "idle"))}`),
