@@ -43,6 +43,10 @@ export class CommandChannel {
   private sent = 0;
   private deadline = 0;
   private encoding = false;
+  private pumping = false;
+  private pumpAgain = false;
+  /** Counts commands started, so a write loop can tell its command is over. */
+  private serial = 0;
 
   constructor(
     private readonly bytes: Uint8Array,
@@ -175,20 +179,41 @@ export class CommandChannel {
     }
   }
 
-  /** Starts the next command and writes as much as the budget allows. */
+  /**
+   * Starts the next command and writes as much as the budget allows. A port may answer inside
+   * `write` (an in-process modem does): the answer can finish this command and start the next
+   * before `write` returns. So a nested call only asks for another round, and a write loop
+   * stops as soon as the command it was writing is no longer the one in flight.
+   */
   private pump(): void {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      do {
+        this.pumpAgain = false;
+        this.pumpOnce();
+      } while (this.pumpAgain);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private pumpOnce(): void {
     if (this.phase === IDLE) {
       if (this.count === 0 || this.encoding) return;
       this.phase = SENDING_LINE;
       this.sent = 0;
+      this.serial++;
       const ms = this.timeouts[this.first]!;
       this.deadline = this.clock.now() + ms;
       this.timer.schedule(ms);
     }
     const slot = this.first;
     if (this.phase === SENDING_LINE) {
-      const length = this.lineLengths[slot]!;
-      if (!this.write(this.txHead, length)) return;
+      if (!this.write(this.txHead, this.lineLengths[slot]!)) return;
       this.phase = this.dataLengths[slot]! > 0 ? AWAITING_PROMPT : AWAITING_RESULT;
       this.sent = 0;
       if (this.phase === AWAITING_PROMPT) this.scanner.promptWanted = true;
@@ -201,6 +226,8 @@ export class CommandChannel {
 
   /** Writes the unsent rest of [start, start + length) within budget; true when all is sent. */
   private write(start: number, length: number): boolean {
+    const serial = this.serial;
+    const phase = this.phase;
     while (this.sent < length) {
       let n = length - this.sent;
       if (n > this.budget) n = this.budget;
@@ -209,6 +236,7 @@ export class CommandChannel {
       const from = start + this.sent;
       this.sent += n;
       this.tx.write(this.bytes, from, n);
+      if (this.serial !== serial || this.phase !== phase) return false;
     }
     return true;
   }

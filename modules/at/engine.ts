@@ -31,6 +31,12 @@ export interface RawSink {
   onRaw(bytes: Uint8Array, start: number, end: number, remaining: number): void;
 }
 
+/**
+ * Decides whether a final error belongs to no command: some firmware reports a broker's refusal
+ * (`ERROR: 700`..`704`) after `AT+MQTTOPEN` already got `OK`, while another command is in flight.
+ */
+export type ErrorClaim = (code: number, owner: CommandOwner | null, tag: number) => boolean;
+
 /** Told of engine events worth logging; `bytes[start, end)` is the line concerned, if any. */
 export type NoticeListener = (notice: number, bytes: Uint8Array, start: number, end: number) => void;
 
@@ -77,6 +83,8 @@ export class AtEngine implements ScanSink {
   /** Counters: lines, echoes, unhandled, stray results, overflows, timeouts, dropped input. */
   readonly stats = new Int32Array(7);
   onNotice: NoticeListener | null = null;
+  /** Final errors this claims go to the handler listening on the `ERROR` token instead of the command. */
+  errorClaim: ErrorClaim | null = null;
 
   private readonly ring: ByteRing;
   private readonly scanner: Scanner;
@@ -298,6 +306,12 @@ export class AtEngine implements ScanSink {
         this.fields.parse(bytes, body, end);
         code = this.fields.int(0);
       }
+    }
+    const claim = this.errorClaim;
+    if (code >= 0 && claim !== null && claim(code, this.channel.owner, this.channel.tag)) {
+      const handler = this.handlers[this.keyError];
+      if (handler) handler.onLine(this.keyError, bytes, body, end);
+      return;
     }
     if (!this.channel.finish(result, code)) {
       this.stats[STAT_STRAY]++;

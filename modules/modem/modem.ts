@@ -2,6 +2,7 @@ import type { AtEngine, LineHandler } from "cellmqtt/at/engine";
 import type { Clock } from "cellmqtt/at/port";
 import { noticeName } from "cellmqtt/at/results";
 import { text } from "cellmqtt/at/bytes";
+import { isRefusal } from "./errors.ts";
 import { Inbound } from "./inbound.ts";
 import { NetworkLink, type NetworkListener, type NetworkSettings } from "./network.ts";
 import { MqttSession, type SessionListener } from "./session.ts";
@@ -31,6 +32,7 @@ export class CellularModem implements NetworkListener, LineHandler {
   readonly inbound: Inbound;
   private readonly log_: (message: string) => void;
   private readonly keys: Int32Array;
+  private readonly keyError: number;
 
   constructor(
     readonly engine: AtEngine,
@@ -54,11 +56,14 @@ export class CellularModem implements NetworkListener, LineHandler {
       this,
     );
     const names = ["+MQTTOPEN", "+MQTTCLOSE", "+MQTTSUB", "+MQTTUNSUB", "+MQTTPUB", "+MQTTBREAK", "+MQTTMSG", "+MQTTMSGI", "RDY", "+MIPCALL", "+CEREG", "+CGREG"];
+    this.keyError = engine.token("ERROR");
     this.keys = new Int32Array(names.length);
     for (let i = 0; i < names.length; i++) {
       this.keys[i] = engine.token(names[i]!);
       engine.listen(this.keys[i]!, this);
     }
+    engine.listen(engine.token("ERROR"), this);
+    engine.errorClaim = (code, owner, tag) => this.claimRefusal(code, owner, tag);
     engine.onNotice = (notice, b, start, end) => this.log_(`at: ${noticeName(notice)}${end > start ? `: ${text(b, start, end)}` : ""}`);
   }
 
@@ -81,6 +86,7 @@ export class CellularModem implements NetworkListener, LineHandler {
     if (key === k[8]) return this.restarted();
     if (key === k[9]) return this.link.onCallReport(bytes, body, end);
     if (key === k[10] || key === k[11]) return this.registrationReport(bytes, body, end);
+    if (key === this.keyError) return this.refusedLate(bytes, body, end);
     // `+MQTTxxx: <id>,<status|cause>`
     const f = this.engine.fields;
     f.parse(bytes, body, end);
@@ -120,6 +126,23 @@ export class CellularModem implements NetworkListener, LineHandler {
 
   log(message: string): void {
     this.log_(message);
+  }
+
+  /** A refusal code while some session awaits its open result, and the command in flight is not that open. */
+  private claimRefusal(code: number, owner: unknown, tag: number): boolean {
+    if (!isRefusal(code)) return false;
+    for (const s of this.sessions) if (s.isOpenCommand(owner, tag)) return false;
+    return this.sessions[0]!.awaitingOpen || this.sessions[1]!.awaitingOpen;
+  }
+
+  private refusedLate(bytes: Uint8Array, body: number, end: number): void {
+    const f = this.engine.fields;
+    f.parse(bytes, body, end);
+    const code = f.int(0);
+    // With both ids opening the modem does not say whose it is; the first waiting one takes it.
+    const s = this.sessions[0]!.awaitingOpen ? this.sessions[0]! : this.sessions[1]!;
+    this.log_(`mqtt[${s.id}] refusal reported after OK: ERROR: ${code}`);
+    s.onRefused(code);
   }
 
   private broke(session: MqttSession, cause: number): void {

@@ -252,13 +252,32 @@ export class MqttSession implements CommandOwner {
 
   /** An asynchronous status line for this client id: `+MQTTOPEN`, `+MQTTSUB`, ... `<id>,<status>`. */
   onOpenStatus(ok: boolean): void {
-    if (this.state !== S_OPENING && !(this.state === S_CONFIGURING && this.openSent)) return;
+    if (!this.awaitingOpen) return;
     this.cancelTimer();
     if (ok) {
       this.connected_();
       return;
     }
     this.failConnect("OPEN_FAILED", `client ${this.id}: connection to ${this.config!.host}:${this.config!.port} failed (+MQTTOPEN: ${this.id},0)`, -1);
+  }
+
+  /** True while a refusal reported outside `AT+MQTTOPEN`'s own result would be this session's. */
+  get awaitingOpen(): boolean {
+    return this.state === S_OPENING || (this.state === S_CONFIGURING && this.openSent);
+  }
+
+  /** True if `tag` is this session's `AT+MQTTOPEN` (whose own result carries a refusal). */
+  isOpenCommand(owner: unknown, tag: number): boolean {
+    return owner === this && (tag & 15) === K_OPEN;
+  }
+
+  /** `ERROR: 70x` that came after `AT+MQTTOPEN` had its `OK`. */
+  onRefused(code: number): void {
+    if (!this.awaitingOpen) return;
+    this.cancelTimer();
+    const err = refusalError(this.id, code);
+    this.listener.onError(this, err);
+    this.retryLater(err.permanent);
   }
 
   onCloseStatus(): void {
@@ -602,7 +621,10 @@ export class MqttSession implements CommandOwner {
   // ---- helpers ----
 
   private issue(kind: number, key: number, encode: (e: CommandEncoder) => void): boolean {
-    const e = this.engine.command(this, kind | (this.epoch << 4), key, this.config!.commandTimeoutMs);
+    // Some firmware holds AT+MQTTOPEN's final result until the broker answers.
+    const c = this.config!;
+    const timeout = kind === K_OPEN ? c.openTimeoutMs : c.commandTimeoutMs;
+    const e = this.engine.command(this, kind | (this.epoch << 4), key, timeout);
     if (e === null) {
       this.log(`${KIND_NAMES[kind]} not sent: command queue full`);
       if (kind < K_SUB) this.failConnect("QUEUE_FULL", `client ${this.id}: command queue full`, -1);

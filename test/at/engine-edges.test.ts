@@ -155,3 +155,31 @@ describe("random input", () => {
     );
   });
 });
+
+describe("a port that answers inside write", () => {
+  it("finishes each command once and never rewrites stale bytes", () => {
+    const r = new Recorder();
+    const engine = r.engine;
+    // The modem answers synchronously, as an in-process emulator can.
+    const write = r.uart.write.bind(r.uart);
+    r.uart.write = (bytes, offset, length) => {
+      write(bytes, offset, length);
+      if (bytes[offset + length - 1] === 0x0d) engine.receive(new TextEncoder().encode("\r\nOK\r\n"));
+    };
+    const owner = {
+      done: [] as number[],
+      onResponse: () => false,
+      onFinal(tag: number) {
+        this.done.push(tag);
+        if (tag < 4) {
+          engine.command(this, tag + 1, -1, 1000)!.raw(new TextEncoder().encode(`AT+CMD${tag + 1}`));
+          engine.send();
+        }
+      },
+    };
+    engine.command(owner, 1, -1, 1000)!.raw(new TextEncoder().encode("AT+CMD1"));
+    engine.send();
+    expect(owner.done).toEqual([1, 2, 3, 4]);
+    expect(r.uart.text()).toBe("AT+CMD1\rAT+CMD2\rAT+CMD3\rAT+CMD4\r");
+  });
+});
