@@ -119,6 +119,13 @@ export class CellularModem implements NetworkListener, LineHandler {
     }
   }
 
+  /** Set by whoever asked for a signal reading (`link.requestSignal()`). */
+  signalListener: ((rssi: number, ber: number) => void) | null = null;
+
+  onSignal(rssi: number, ber: number): void {
+    this.signalListener?.(rssi, ber);
+  }
+
   onModemSilent(misses: number): void {
     this.log_(`modem silent: ${misses} commands unanswered${this.options.resetModem ? "; pulsing reset" : ""}`);
     this.options.resetModem?.();

@@ -9,6 +9,8 @@ export interface NetworkListener {
   onNetworkDown(reason: string): void;
   /** The modem stopped answering for `misses` commands in a row. */
   onModemSilent(misses: number): void;
+  /** A signal reading came in (`AT+CSQ`). */
+  onSignal(rssi: number, ber: number): void;
   /** One line for the field log. */
   log(message: string): void;
 }
@@ -182,6 +184,9 @@ export class NetworkLink implements CommandOwner {
     this.misses = 0;
     const ok = result === RESULT_OK;
     switch (tag) {
+      case TAG_CSQ:
+        if (ok) this.listener.onSignal(this.rssi, this.ber);
+        return;
       case TAG_SYNC:
         if (ok) this.enter(LINK_CONFIGURING);
         else this.retry();

@@ -1,0 +1,181 @@
+import type { AtEngine } from "cellmqtt/at/engine";
+import type { AlarmTimer, Clock } from "cellmqtt/at/port";
+import { CellularModem } from "cellmqtt/modem/modem";
+import { connect, type MqttClient } from "cellmqtt/mqtt/client";
+import { INTERVAL_MAX, INTERVAL_MIN, type AppSettings } from "./settings.ts";
+
+/** What the application needs from the device it runs on (ESP32, simulator, Node). */
+export interface Platform {
+  engine: AtEngine;
+  clock: Clock;
+  log(line: string): void;
+  /** Free heap in bytes, or -1 where it cannot be told. */
+  freeHeap(): number;
+  /** Saves a setting so it survives a restart; absent where nothing persists. */
+  save?(key: keyof AppSettings, value: string | number): void;
+  /** Pulses the modem's reset or power key; absent when no pin is wired. */
+  resetModem?(): void;
+}
+
+/** How long to wait for `+CSQ` before publishing telemetry without a fresh reading. */
+const SIGNAL_WAIT_MS = 2000;
+
+/**
+ * The firmware application: brings the modem up, connects, publishes telemetry (uptime, free
+ * heap, signal quality from `AT+CSQ`) every interval, and obeys commands on the command topic:
+ * `interval <ms>` (or `{"interval": ms}`), `ping`, `status`, `telemetry`. Replies go to the
+ * response topic. Every recovery is the client's; the app only logs what happens.
+ */
+export class TelemetryApp {
+  readonly modem: CellularModem;
+  readonly client: MqttClient;
+  private readonly timer: AlarmTimer;
+  /** Publishes anyway if `+CSQ` does not come back in time. */
+  private readonly signalTimer: AlarmTimer;
+  private readonly startedAt: number;
+  private sequence = 0;
+  private waitingForSignal = false;
+
+  constructor(
+    private readonly platform: Platform,
+    readonly settings: AppSettings,
+  ) {
+    const log = (line: string): void => platform.log(`app: ${line}`);
+    this.startedAt = platform.clock.now();
+    const resetModem = platform.resetModem;
+    this.modem = new CellularModem(platform.engine, platform.clock, {
+      network: { apn: settings.apn },
+      log: platform.log,
+      ...(resetModem ? { resetModem: () => resetModem() } : {}),
+    });
+    this.timer = platform.clock.timer(() => this.tick());
+    this.signalTimer = platform.clock.timer(() => {
+      if (this.waitingForSignal) this.publishTelemetry();
+    });
+    this.modem.signalListener = () => {
+      if (!this.waitingForSignal) return;
+      this.signalTimer.cancel();
+      this.publishTelemetry();
+    };
+    this.client = connect(this.modem, {
+      host: settings.mqttHost,
+      port: settings.mqttPort,
+      clientId: settings.mqttClientId,
+      username: settings.mqttUser,
+      password: settings.mqttPassword,
+      keepalive: settings.mqttKeepalive,
+      ...(settings.mqttTls >= 0 ? { tls: settings.mqttTls } : {}),
+      will: { topic: settings.topicResponses, payload: '{"online":false}', qos: 1, retain: true },
+    });
+    const c = this.client;
+    c.on("log", platform.log);
+    c.on("connect", () => {
+      log(`connected to ${settings.mqttHost}:${settings.mqttPort}`);
+      c.subscribe(settings.topicCommands, { qos: 1 });
+      c.publish(settings.topicResponses, '{"online":true}', { qos: 1, retain: true });
+      this.tick();
+    });
+    c.on("reconnect", () => log("reconnecting"));
+    c.on("offline", (reason) => log(`offline: ${reason}`));
+    c.on("close", () => log("closed"));
+    c.on("error", (e) => log(`error: ${e.message}`));
+    c.on("message", (topic, payload) => {
+      if (topic === settings.topicCommands) this.command(latin1(payload));
+    });
+  }
+
+  get interval(): number {
+    return this.settings.telemetryInterval;
+  }
+
+  stop(done?: () => void): void {
+    this.timer.cancel();
+    this.client.end(done);
+  }
+
+  /** Asks for a fresh signal reading, then publishes when it is in (or after a short wait). */
+  private tick(): void {
+    this.timer.schedule(this.settings.telemetryInterval);
+    if (!this.client.connected) return;
+    if (this.modem.link.requestSignal()) {
+      this.waitingForSignal = true;
+      this.signalTimer.schedule(SIGNAL_WAIT_MS);
+    } else this.publishTelemetry();
+  }
+
+  private publishTelemetry(): void {
+    this.waitingForSignal = false;
+    const link = this.modem.link;
+    const telemetry = {
+      seq: ++this.sequence,
+      uptime: Math.round((this.platform.clock.now() - this.startedAt) / 1000),
+      heap: this.platform.freeHeap(),
+      rssi: link.rssi,
+      dbm: link.rssi >= 0 && link.rssi <= 31 ? -113 + 2 * link.rssi : null,
+      ip: link.ip,
+    };
+    this.client.publish(this.settings.topicTelemetry, JSON.stringify(telemetry), { qos: 1 });
+  }
+
+  private command(text: string): void {
+    const log = (line: string): void => this.platform.log(`app: ${line}`);
+    const trimmed = text.trim();
+    log(`command: ${trimmed}`);
+    let verb = trimmed;
+    let argument = "";
+    if (trimmed.startsWith("{")) {
+      try {
+        const parsed = JSON.parse(trimmed) as Record<string, unknown>;
+        if ("interval" in parsed) {
+          verb = "interval";
+          argument = String(parsed.interval);
+        } else verb = String(parsed.command ?? "");
+      } catch {
+        return this.reply({ error: "command is not valid JSON" });
+      }
+    } else {
+      const space = trimmed.indexOf(" ");
+      if (space > 0) {
+        verb = trimmed.slice(0, space);
+        argument = trimmed.slice(space + 1).trim();
+      }
+    }
+    switch (verb) {
+      case "ping":
+        return this.reply({ pong: this.sequence });
+      case "status":
+        return this.reply({
+          state: this.client.session.stateName,
+          network: this.modem.link.stateName,
+          interval: this.settings.telemetryInterval,
+          queued: this.client.session.outbox.live,
+        });
+      case "telemetry":
+        this.tick();
+        return;
+      case "interval": {
+        const ms = Number(argument);
+        if (!Number.isInteger(ms) || ms < INTERVAL_MIN || ms > INTERVAL_MAX) {
+          return this.reply({ error: `interval must be an integer from ${INTERVAL_MIN} to ${INTERVAL_MAX} ms, got "${argument}"` });
+        }
+        this.settings.telemetryInterval = ms;
+        this.platform.save?.("telemetryInterval", ms);
+        this.timer.schedule(ms);
+        log(`telemetry interval now ${ms} ms`);
+        return this.reply({ interval: ms });
+      }
+      default:
+        return this.reply({ error: `unknown command "${verb}"; try ping, status, telemetry, interval <ms>` });
+    }
+  }
+
+  private reply(body: Record<string, unknown>): void {
+    this.client.publish(this.settings.topicResponses, JSON.stringify(body), { qos: 1 });
+  }
+}
+
+function latin1(bytes: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]!);
+  return s;
+}
