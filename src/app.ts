@@ -53,9 +53,7 @@ export class TelemetryApp {
       if (this.waitingForSignal) this.publishTelemetry();
     });
     this.modem.signalListener = () => {
-      if (!this.waitingForSignal) return;
-      this.signalTimer.cancel();
-      this.publishTelemetry();
+      if (this.waitingForSignal) this.publishTelemetry();
     };
     this.client = connect(this.modem, {
       host: settings.mqttHost,
@@ -97,14 +95,15 @@ export class TelemetryApp {
   private tick(): void {
     this.timer.schedule(this.settings.telemetryInterval);
     if (!this.client.connected) return;
-    if (this.modem.link.requestSignal()) {
-      this.waitingForSignal = true;
-      this.signalTimer.schedule(SIGNAL_WAIT_MS);
-    } else this.publishTelemetry();
+    // Armed first: the reading can come back before requestSignal returns.
+    this.waitingForSignal = true;
+    this.signalTimer.schedule(SIGNAL_WAIT_MS);
+    if (!this.modem.link.requestSignal()) this.publishTelemetry();
   }
 
   private publishTelemetry(): void {
     this.waitingForSignal = false;
+    this.signalTimer.cancel();
     const link = this.modem.link;
     const telemetry = {
       seq: ++this.sequence,

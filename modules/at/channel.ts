@@ -45,6 +45,7 @@ export class CommandChannel {
   private encoding = false;
   private pumping = false;
   private pumpAgain = false;
+  private promptEarly = false;
   /** Counts commands started, so a write loop can tell its command is over. */
   private serial = 0;
 
@@ -146,6 +147,11 @@ export class CommandChannel {
 
   /** The modem's `>` arrived: send the data part. */
   prompt(): void {
+    if (this.phase === SENDING_LINE) {
+      // A port that answers inside `write` can show the prompt before the line's write returns.
+      this.promptEarly = true;
+      return;
+    }
     if (this.phase !== AWAITING_PROMPT) return;
     this.phase = SENDING_DATA;
     this.sent = 0;
@@ -207,6 +213,8 @@ export class CommandChannel {
       this.phase = SENDING_LINE;
       this.sent = 0;
       this.serial++;
+      this.promptEarly = false;
+      this.scanner.promptWanted = this.dataLengths[this.first]! > 0;
       const ms = this.timeouts[this.first]!;
       this.deadline = this.clock.now() + ms;
       this.timer.schedule(ms);
@@ -214,9 +222,9 @@ export class CommandChannel {
     const slot = this.first;
     if (this.phase === SENDING_LINE) {
       if (!this.write(this.txHead, this.lineLengths[slot]!)) return;
-      this.phase = this.dataLengths[slot]! > 0 ? AWAITING_PROMPT : AWAITING_RESULT;
       this.sent = 0;
-      if (this.phase === AWAITING_PROMPT) this.scanner.promptWanted = true;
+      if (this.dataLengths[slot]! === 0) this.phase = AWAITING_RESULT;
+      else this.phase = this.promptEarly ? SENDING_DATA : AWAITING_PROMPT;
     }
     if (this.phase === SENDING_DATA) {
       if (!this.write(this.txHead + this.lineLengths[slot]!, this.dataLengths[slot]!)) return;
