@@ -83,9 +83,10 @@ export class Inbound implements CommandOwner, RawSink {
     const e = this.engine.command(this, id, this.keyRead, READ_TIMEOUT_MS);
     if (e === null) return; // queue full: retried when any of our commands completes
     cmd.mqttRead(e, id);
-    if (!this.engine.send()) return;
+    // Set before `send`: a port that answers inside `write` completes the read within it.
     this.reading = id;
     this.received = false;
+    if (!this.engine.send()) this.reading = 0;
   }
 
   onResponse(tag: number, _key: number, bytes: Uint8Array, body: number, end: number): boolean {

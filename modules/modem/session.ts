@@ -544,15 +544,23 @@ export class MqttSession implements CommandOwner {
       if (this.subSent[k]) continue;
       const topic = this.subTopics[k]!;
       const qos = this.subQos[k]!;
-      if (!this.issue(K_SUB, -1, (e) => cmd.mqttSub(e, this.id, topic, qos))) return;
+      // Book-keeping first: a port that answers inside `write` finishes the command within `issue`.
       this.subSent[k] = true;
       this.subSending.push(topic);
+      if (!this.issue(K_SUB, -1, (e) => cmd.mqttSub(e, this.id, topic, qos))) {
+        this.subSending.pop();
+        this.subSent[k] = false;
+        return;
+      }
     }
     while (this.unsubTopics.length > 0 && engine.queueFree > 1) {
-      const topic = this.unsubTopics[0]!;
-      if (!this.issue(K_UNSUB, -1, (e) => cmd.mqttUnsub(e, this.id, topic))) return;
-      this.unsubTopics.shift();
+      const topic = this.unsubTopics.shift()!;
       this.unsubSending.push(topic);
+      if (!this.issue(K_UNSUB, -1, (e) => cmd.mqttUnsub(e, this.id, topic))) {
+        this.unsubSending.pop();
+        this.unsubTopics.unshift(topic);
+        return;
+      }
     }
     const box = this.outbox;
     while (box.countIn(SENDING) < PIPELINE && engine.queueFree > 0) {
@@ -564,12 +572,13 @@ export class MqttSession implements CommandOwner {
       const off = box.offset(slot);
       const len = box.length(slot);
       cmd.mqttPub(e, this.id, box.topic(slot), box.qosOf(slot), box.retainOf(slot), box.pool, off, len, bytesQuotable(box.pool, off, len));
+      // SENDING before `send`: a port that answers inside `write` settles the command within it.
+      box.setState(slot, SENDING);
       if (!engine.send()) {
         // Only a message too large for the transmit region gets here; it can never go.
         this.settle(k, false, e.failure === "room" ? "too large for the transmit buffer" : "unencodable");
         continue;
       }
-      box.setState(slot, SENDING);
     }
   }
 
