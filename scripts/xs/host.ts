@@ -77,7 +77,9 @@ export async function bundle(entry: string, outfile: string): Promise<string> {
     target: "es2022",
     platform: "neutral",
     mainFields: ["module", "main"],
-    alias: { cellmqtt: join(ROOT, "modules") },
+    // CELLMQTT_MODULES points `cellmqtt/*` at another tree: to measure a proposed patch of
+    // modules/ in a scratch copy without touching the work tree.
+    alias: { cellmqtt: resolve(process.env.CELLMQTT_MODULES ?? join(ROOT, "modules")) },
     inject: [join(ROOT, "test/xs/support/buffer-shim.ts")],
     logLevel: "silent",
     sourcemap: false,

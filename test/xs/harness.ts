@@ -113,6 +113,15 @@ export function measure(op: (i: number) => void, first: number, ops: number): Bu
   };
 }
 
+/** What kind of allocation the figures point at, from what XS is known to charge for. */
+function hint(f: BudgetFigures): string {
+  if (f.gcs === 0 && f.slots === 0 && f.chunkBytes > 0)
+    return " (chunks without slots: string data - a string literal evaluated at run time, a concatenation, a literal computed key like o[\"k\"])";
+  if (f.gcs === 0 && f.slots > 0)
+    return " (slots: new objects, closures, arrays, subarray views, rest arguments, or property access on a primitive string)";
+  return "";
+}
+
 function perOp(v: number, ops: number): string {
   const x = v / ops;
   return Number.isInteger(x) ? String(x) : x.toFixed(3);
@@ -146,7 +155,7 @@ export function checkBudget(name: string, factory: () => (i: number) => void, o:
     (f.gcs === 0 && (f.slots > (o.slots ?? 0) * ops || f.chunkBytes > (o.chunkBytes ?? 0) * ops));
   if (over) {
     const limit = `budget ${o.slots ?? 0} slots, ${o.chunkBytes ?? 0} chunk bytes, ${o.gcs ?? 0} GCs per op`;
-    throw new AssertionError(`${name} allocates: ${summary}; ${limit}${firstAllocations(op, warmup + ops)}`);
+    throw new AssertionError(`${name} allocates: ${summary}; ${limit}${firstAllocations(op, warmup + ops)}${hint(f)}`);
   }
   return summary;
 }

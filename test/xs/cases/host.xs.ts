@@ -78,6 +78,23 @@ test("fact: subarray allocates", () => {
   assert(f.slots > 0 || f.gcs > 0, `subarray: ${f.slots} slots`);
 });
 
+test("fact: evaluating a string literal allocates a chunk, reading a constant does not", () => {
+  let s = "";
+  const literal = measure(() => void (s = ""), 0, 1000);
+  assert(literal.chunkBytes > 0 && literal.slots === 0, `literal: ${literal.chunkBytes} chunk bytes`);
+  const EMPTY = "";
+  const constant = measure(() => void (s = EMPTY), 0, 1000);
+  assertEqual(constant.chunkBytes + constant.slots + constant.gcs, 0, "constant");
+  const record: Record<string, number> = { "+CSQ": 1 };
+  const key = "+CSQ";
+  let n = 0;
+  const literalKey = measure(() => void (n += record["+CSQ"]!), 0, 1000);
+  assert(literalKey.chunkBytes > 0, `o["k"]: ${literalKey.chunkBytes} chunk bytes`);
+  const variableKey = measure(() => void (n += record[key]!), 0, 1000);
+  assertEqual(variableKey.chunkBytes + variableKey.slots + variableKey.gcs, 0, "o[k] with k a constant");
+  assert(s === "" && n === 2000, "kept");
+});
+
 test("a failing budget names the path and the amounts", () => {
   const keep: number[][] = [];
   let message = "";
