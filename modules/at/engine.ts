@@ -146,14 +146,20 @@ export class AtEngine implements ScanSink {
 
   // ---- input ----
 
-  /** `count` bytes were read into `rxStage`. */
+  /**
+   * `count` bytes were read into `rxStage`. Only `rxStage[0, count)` is read, and only during
+   * this call, so a host may use the rest of the stage for its own purposes (the ESP32 host
+   * stages output there).
+   */
   received(count: number): void {
     let from = 0;
     while (from < count) {
       const ring = this.ring;
       let n = count - from;
       if (n > ring.free) n = ring.free;
-      const shift = ring.reserve(n);
+      // Compact fully, not just for these n bytes: input that arrives during the parse (a port
+      // answering inside `write`) can only join after the tail, so it needs the free room there.
+      const shift = ring.reserve(ring.free);
       if (shift < 0 || n === 0) {
         this.drop(count - from);
         return;

@@ -1,6 +1,6 @@
 import type { AtEngine, CommandEncoder, CommandOwner } from "cellmqtt/at/engine";
 import type { AlarmTimer, Clock } from "cellmqtt/at/port";
-import { RESULT_OK, RESULT_TIMEOUT } from "cellmqtt/at/results";
+import { RESULT_CANCELLED, RESULT_OK, RESULT_TIMEOUT } from "cellmqtt/at/results";
 import * as cmd from "./commands.ts";
 
 /** What the link tells the layer above. */
@@ -174,6 +174,8 @@ export class NetworkLink implements CommandOwner {
   private triedGprs = false;
 
   onFinal(tag: number, result: number, code: number): void {
+    // Cancelled by a modem restart: the restart itself reruns bring-up.
+    if (result === RESULT_CANCELLED) return;
     if (result === RESULT_TIMEOUT) {
       this.misses++;
       this.listener.log(`no answer to ${tagName(tag)} (${this.misses} in a row)`);

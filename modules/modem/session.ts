@@ -74,6 +74,8 @@ const T_NONE = 0;
 const T_BACKOFF = 1;
 const T_OPEN_RESULT = 2;
 const T_CLOSE_RESULT = 3;
+/** A publish failed on an open connection: hold publishes a while instead of burning attempts. */
+const T_HOLD = 4;
 
 /** Publishes handed to the engine at once: one on the wire, one ready behind it. */
 const PIPELINE = 2;
@@ -528,6 +530,9 @@ export class MqttSession implements CommandOwner {
       case T_CLOSE_RESULT:
         if (this.state === S_CLOSING) this.toIdle();
         return;
+      case T_HOLD:
+        this.pump();
+        return;
     }
   }
 
@@ -563,7 +568,7 @@ export class MqttSession implements CommandOwner {
       }
     }
     const box = this.outbox;
-    while (box.countIn(SENDING) < PIPELINE && engine.queueFree > 0) {
+    while (this.timerFor !== T_HOLD && box.countIn(SENDING) < PIPELINE && engine.queueFree > 0) {
       const k = box.find(QUEUED);
       if (k < 0) return;
       const slot = box.slot(k);
@@ -590,6 +595,9 @@ export class MqttSession implements CommandOwner {
     if (!ok && box.qosOf(slot) > 0 && box.failed(slot) < this.config!.publishAttempts) {
       this.log(`publish to "${topic}" failed (${why}); will retry`);
       box.setState(slot, QUEUED);
+      // The modem refuses publishes between a dropped link and its +MQTTBREAK: retrying at once
+      // would use up every attempt in those few milliseconds and lose the message.
+      if (this.state === S_OPEN && this.timerFor === T_NONE) this.arm(T_HOLD, this.config!.reconnectMinMs);
       return;
     }
     box.remove(k);

@@ -45,7 +45,7 @@ export class MqttClient extends Emitter<ClientEvents> implements SessionListener
   readonly session: MqttSession;
   private readonly info: MessageInfo = { qos: 0, slot: 0 };
   private readonly publishCallbacks: (DoneCallback | null)[];
-  private readonly subscribeCallbacks = new Map<string, SubscribeCallback>();
+  private readonly subscribeCallbacks = new Map<string, { callback: SubscribeCallback; qos: number }>();
   private endCallback: DoneCallback | null = null;
 
   constructor(
@@ -98,7 +98,7 @@ export class MqttClient extends Emitter<ClientEvents> implements SessionListener
       return this;
     }
     for (const t of topics) {
-      if (callback) this.subscribeCallbacks.set(t, callback);
+      if (callback) this.subscribeCallbacks.set(t, { callback, qos });
       this.session.subscribe(t, qos);
     }
     return this;
@@ -156,10 +156,10 @@ export class MqttClient extends Emitter<ClientEvents> implements SessionListener
   }
   onSubscribed(s: MqttSession, topic: string, ok: boolean): void {
     if (s !== this.session) return;
-    const cb = this.subscribeCallbacks.get(topic);
-    if (!cb) return;
+    const pending = this.subscribeCallbacks.get(topic);
+    if (!pending) return;
     this.subscribeCallbacks.delete(topic);
-    cb(ok ? null : new Error(`subscribe to "${topic}" refused`), ok ? [{ topic, qos: 0 }] : []);
+    pending.callback(ok ? null : new Error(`subscribe to "${topic}" refused`), ok ? [{ topic, qos: pending.qos }] : []);
   }
   onPublished(s: MqttSession, topic: string, ok: boolean, slot: number): void {
     if (s !== this.session) return;
