@@ -44,6 +44,8 @@ export class Rig {
   readonly errors: (Error & { code?: string })[] = [];
   readonly received: Received[] = [];
   readonly events: { name: string; at: number }[] = [];
+  /** Everything the modem wrote toward the device, as latin1 text. */
+  modemOut = "";
   private readonly t0 = performance.now();
 
   constructor(readonly options: RigOptions, clientId: string) {
@@ -58,6 +60,7 @@ export class Rig {
         if (options.verbose) console.log(`${this.now().toFixed(0)} ${m}`);
       },
     });
+    this.vm.on("output", (b) => (this.modemOut += Buffer.from(b).toString("latin1")));
     this.vm.start();
     this.client = connect(this.modem, { host: "127.0.0.1", port: options.port, clientId, ...FAST_CLIENT, ...options.client });
     for (const name of ["connect", "reconnect", "close"] as const) this.client.on(name, () => this.mark(name));
@@ -81,6 +84,21 @@ export class Rig {
     return this.events.filter((e) => e.name === name).length;
   }
 
+  /** Time of the `n`-th event called `name` (1-based), or -1. */
+  eventTime(name: string, n = 1): number {
+    return this.events.filter((e) => e.name === name)[n - 1]?.at ?? -1;
+  }
+
+  /** How many times the modem has written `text` toward the device. */
+  outputCount(text: string): number {
+    return this.modemOut.split(text).length - 1;
+  }
+
+  /** The commands the modem executed, from its log. */
+  commands(): string[] {
+    return this.vm.log.commands();
+  }
+
   /** Resolves when the client has emitted `connect` `n` times in all. */
   async connected(n = 1, timeoutMs = 5000): Promise<void> {
     await waitFor(() => this.count("connect") >= n, timeoutMs, () => `connect #${n}; ${this.describe()}`);
@@ -93,7 +111,18 @@ export class Rig {
 
   /** The outbox is empty and the AT engine has no command queued or in flight. */
   get idle(): boolean {
-    return this.client.session.outbox.size === 0 && this.modem.engine.queued === 0 && !this.modem.engine.busy;
+    return (
+      this.client.session.outbox.size === 0 &&
+      this.modem.engine.queued === 0 &&
+      !this.modem.engine.busy &&
+      this.modem.inbound.pending[1] === 0 &&
+      this.modem.inbound.pending[2] === 0
+    );
+  }
+
+  memory(): string {
+    const e = this.modem.engine;
+    return `outbox ${this.client.session.outbox.size}, engine queued ${e.queued}, busy ${e.busy}, reads pending ${this.modem.inbound.pending[1]}/${this.modem.inbound.pending[2]}, modem read queue ${this.vm.state.slots[0].queue.length}`;
   }
 
   describe(): string {
