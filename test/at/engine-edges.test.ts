@@ -183,3 +183,20 @@ describe("a port that answers inside write", () => {
     expect(r.uart.text()).toBe("AT+CMD1\rAT+CMD2\rAT+CMD3\rAT+CMD4\r");
   });
 });
+
+describe("a prompt that arrives inside the line's write", () => {
+  it("is not missed: the data follows and the command completes", () => {
+    const r = new Recorder();
+    const engine = r.engine;
+    const write = r.uart.write.bind(r.uart);
+    r.uart.write = (bytes, offset, length) => {
+      write(bytes, offset, length);
+      const last = bytes[offset + length - 1];
+      if (last === 0x0d) engine.receive(new TextEncoder().encode(">"));
+      else engine.receive(new TextEncoder().encode("\r\nOK\r\n"));
+    };
+    r.queue({ line: 'AT+MQTTPUB=1,"t",1,0,3', data: new Uint8Array([1, 2, 3]) });
+    expect(r.events).toEqual(["final 1 OK"]);
+    expect(r.uart.text()).toBe('AT+MQTTPUB=1,"t",1,0,3\r\x01\x02\x03');
+  });
+});
