@@ -580,7 +580,12 @@ export class MqttSession implements CommandOwner {
       // SENDING before `send`: a port that answers inside `write` settles the command within it.
       box.setState(slot, SENDING);
       if (!engine.send()) {
-        // Only a message too large for the transmit region gets here; it can never go.
+        // No room yet behind our publish in flight: it leaves when that one ends (and pumps again).
+        if (e.failure === "room" && box.countIn(SENDING) > 1) {
+          box.setState(slot, QUEUED);
+          return;
+        }
+        // Otherwise only a message too large for the transmit region gets here; it can never go.
         this.settle(k, false, e.failure === "room" ? "too large for the transmit buffer" : "unencodable");
         continue;
       }
