@@ -33,8 +33,14 @@ export function createModemStream(modem: VirtualModem): ModemStream {
       callback();
     },
   });
+  // Like a UART, the answer reaches the device after the write that caused it has returned,
+  // never inside it: delivered in order from a microtask. Pushed synchronously, a whole
+  // +MQTTREAD record would arrive while the device is still inside its own write call.
   const onOutput = (bytes: Uint8Array): void => {
-    stream.push(Buffer.from(bytes));
+    const chunk = Buffer.from(bytes);
+    queueMicrotask(() => {
+      if (!stream.destroyed) stream.push(chunk);
+    });
   };
   modem.on("output", onOutput);
   stream.on("close", () => modem.off("output", onOutput));
