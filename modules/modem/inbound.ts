@@ -1,4 +1,5 @@
 import type { AtEngine, CommandOwner, RawSink } from "cellmqtt/at/engine";
+import type { AlarmTimer, Clock } from "cellmqtt/at/port";
 import { RESULT_OK } from "cellmqtt/at/results";
 import { text } from "cellmqtt/at/bytes";
 import * as cmd from "./commands.ts";
@@ -7,6 +8,7 @@ import { PayloadView } from "./payload-view.ts";
 import type { MqttSession } from "./session.ts";
 
 const READ_TIMEOUT_MS = 5000;
+const RETRY_MS = 50;
 
 /**
  * Incoming messages, both ways the modem reports them. Mode 0: the whole message in one
@@ -28,11 +30,15 @@ export class Inbound implements CommandOwner, RawSink {
   private readAt = 0; // position within the raw record
   private received = false;
 
+  private readonly retry: AlarmTimer;
+
   constructor(
     private readonly engine: AtEngine,
+    clock: Clock,
     private readonly sessions: readonly MqttSession[],
     private readonly log: (message: string) => void,
   ) {
+    this.retry = clock.timer(() => this.pump());
     this.keyRead = engine.token("+MQTTREAD");
     engine.recordPrefix("+MQTTREAD:");
   }
@@ -81,7 +87,10 @@ export class Inbound implements CommandOwner, RawSink {
     const id = this.pending[1]! > 0 ? 1 : this.pending[2]! > 0 ? 2 : 0;
     if (id === 0) return;
     const e = this.engine.command(this, id, this.keyRead, READ_TIMEOUT_MS);
-    if (e === null) return; // queue full: retried when any of our commands completes
+    if (e === null) {
+      this.retry.schedule(RETRY_MS); // the command queue is full: try again shortly
+      return;
+    }
     cmd.mqttRead(e, id);
     // Set before `send`: a port that answers inside `write` completes the read within it.
     this.reading = id;

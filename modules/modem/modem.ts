@@ -1,6 +1,6 @@
 import type { AtEngine, LineHandler } from "cellmqtt/at/engine";
 import type { Clock } from "cellmqtt/at/port";
-import { noticeName } from "cellmqtt/at/results";
+import { NOTICE_TIMEOUT, noticeName } from "cellmqtt/at/results";
 import { text } from "cellmqtt/at/bytes";
 import { isRefusal } from "./errors.ts";
 import { Inbound } from "./inbound.ts";
@@ -48,7 +48,7 @@ export class CellularModem implements NetworkListener, LineHandler {
       new MqttSession(1, engine, clock, quiet, random, messages, bytes),
       new MqttSession(2, engine, clock, quiet, random, messages, bytes),
     ];
-    this.inbound = new Inbound(engine, this.sessions, this.log_);
+    this.inbound = new Inbound(engine, clock, this.sessions, this.log_);
     this.link = new NetworkLink(
       engine,
       clock,
@@ -64,7 +64,10 @@ export class CellularModem implements NetworkListener, LineHandler {
     }
     engine.listen(engine.token("ERROR"), this);
     engine.errorClaim = (code, owner, tag) => this.claimRefusal(code, owner, tag);
-    engine.onNotice = (notice, b, start, end) => this.log_(`at: ${noticeName(notice)}${end > start ? `: ${text(b, start, end)}` : ""}`);
+    engine.onNotice = (notice, b, start, end) => {
+      this.log_(`at: ${noticeName(notice)}${end > start ? `: ${text(b, start, end)}` : ""}`);
+      if (notice === NOTICE_TIMEOUT) this.timedOut();
+    };
   }
 
   session(id: number): MqttSession {
@@ -151,6 +154,23 @@ export class CellularModem implements NetworkListener, LineHandler {
     this.log_(`mqtt[${s.id}] refusal reported after OK: ERROR: ${code}`);
     s.onRefused(code);
   }
+
+  /**
+   * A command went unanswered. Two in a row with not one line from the modem between them mean
+   * it stopped answering: the link resyncs (and, if that fails too, pulses the reset hook).
+   */
+  private timedOut(): void {
+    const lines = this.engine.stats[0]!;
+    this.silentTimeouts = lines === this.linesAtTimeout ? this.silentTimeouts + 1 : 1;
+    this.linesAtTimeout = lines;
+    if (this.silentTimeouts >= 2 && this.link.up) {
+      this.silentTimeouts = 0;
+      this.link.resync("modem not answering");
+    }
+  }
+
+  private silentTimeouts = 0;
+  private linesAtTimeout = -1;
 
   private broke(session: MqttSession, cause: number): void {
     this.log_(`+MQTTBREAK: ${session.id},${cause}`);

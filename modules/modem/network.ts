@@ -50,6 +50,7 @@ const TAG_CSQ = 10;
 
 const SHORT_MS = 3000;
 const SILENT_AFTER = 3;
+const RESET_EVERY = 30;
 
 /**
  * Network bring-up as the manual's usage example does it, as a state machine: sync with `AT`,
@@ -111,6 +112,12 @@ export class NetworkLink implements CommandOwner {
   modemRestarted(): void {
     if (this.state === LINK_STOPPED) return;
     this.goDown("modem restarted", LINK_SYNCING);
+  }
+
+  /** The modem stopped answering: start over from `AT`. */
+  resync(reason: string): void {
+    if (this.state === LINK_STOPPED) return;
+    this.goDown(reason, LINK_SYNCING);
   }
 
   /** Radio link or registration lost (`+MQTTBREAK` cause 2 or 3). */
@@ -179,7 +186,10 @@ export class NetworkLink implements CommandOwner {
     if (result === RESULT_TIMEOUT) {
       this.misses++;
       this.listener.log(`no answer to ${tagName(tag)} (${this.misses} in a row)`);
-      if (this.misses >= SILENT_AFTER) this.listener.onModemSilent(this.misses);
+      // Once at the threshold, then again every RESET_EVERY misses: a reset takes time to act.
+      if (this.misses === SILENT_AFTER || (this.misses > SILENT_AFTER && (this.misses - SILENT_AFTER) % RESET_EVERY === 0)) {
+        this.listener.onModemSilent(this.misses);
+      }
       if (tag !== TAG_CSQ && this.state !== LINK_STOPPED) this.enter(LINK_SYNCING);
       return;
     }

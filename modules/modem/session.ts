@@ -390,11 +390,13 @@ export class MqttSession implements CommandOwner {
           this.error("SUBSCRIBE_FAILED", `client ${this.id}: AT+MQTTSUB for "${topic}" failed: ${resultName(result)}`);
           this.listener.onSubscribed(this, topic, false);
         }
+        this.pump(); // work held back while the queue was full
         return;
       }
       case K_UNSUB: {
         const topic = this.unsubSending.shift();
         if (topic !== undefined && ok) this.unsubAwaiting.push(topic);
+        this.pump();
         return;
       }
       case K_PUB: {
