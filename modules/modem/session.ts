@@ -44,6 +44,8 @@ export interface SessionListener {
   /** `payload` is valid only during the call; `topic` is the subscription's own string when it matches exactly. */
   onMessage(session: MqttSession, topic: string, payload: Uint8Array, qos: number): void;
   onSubscribed(session: MqttSession, topic: string, ok: boolean): void;
+  /** The modem's `+MQTTUNSUB` status for `topic` (or its command failed). Optional. */
+  onUnsubscribed?(session: MqttSession, topic: string, ok: boolean): void;
   /** The message in outbox `slot` left it: acknowledged (`ok`) or given up. */
   onPublished(session: MqttSession, topic: string, ok: boolean, slot: number): void;
   log(session: MqttSession, message: string): void;
@@ -95,7 +97,8 @@ export class MqttSession implements CommandOwner {
   private backoff: Backoff;
   private epoch = 0;
   private networkUp = false;
-  private freeIdsSeen = true;
+  private freeIdsSeen = false;
+  private openQueryAnswered = false;
   private openedAt = -1;
   private everConnected = false;
   private ending = false;
@@ -299,7 +302,9 @@ export class MqttSession implements CommandOwner {
 
   onUnsubStatus(ok: boolean): void {
     const topic = this.unsubAwaiting.shift();
-    if (topic !== undefined && !ok) this.error("UNSUBSCRIBE_FAILED", `client ${this.id}: unsubscribe from "${topic}" refused`);
+    if (topic === undefined) return;
+    if (!ok) this.error("UNSUBSCRIBE_FAILED", `client ${this.id}: unsubscribe from "${topic}" refused`);
+    this.listener.onUnsubscribed?.(this, topic, ok);
   }
 
   onPubStatus(ok: boolean): void {
@@ -339,9 +344,9 @@ export class MqttSession implements CommandOwner {
     const f = this.engine.fields;
     f.parse(bytes, body, end);
     if (f.count === 2 && f.int(1) !== 2) return false;
-    let free = false;
-    for (let i = 0; i < f.count; i++) if (f.int(i) === this.id) free = true;
-    this.freeIdsSeen = free;
+    // The free ids may come in one line (`1,2`) or one line per id: any line naming ours counts.
+    this.openQueryAnswered = true;
+    for (let i = 0; i < f.count; i++) if (f.int(i) === this.id) this.freeIdsSeen = true;
     return true;
   }
 
@@ -355,7 +360,7 @@ export class MqttSession implements CommandOwner {
     if (!ok) this.log(`${KIND_NAMES[kind]} failed: ${resultName(result)}${code >= 0 ? " " + code : ""}`);
     switch (kind) {
       case K_OPEN_QUERY:
-        if (ok && !this.freeIdsSeen) {
+        if (ok && this.openQueryAnswered && !this.freeIdsSeen) {
           this.log(`client id ${this.id} still open in the modem; closing it first`);
           this.issue(K_PRECLOSE, -1, (e) => cmd.mqttClose(e, this.id));
         } else this.sendUser();
@@ -395,7 +400,10 @@ export class MqttSession implements CommandOwner {
       }
       case K_UNSUB: {
         const topic = this.unsubSending.shift();
-        if (topic !== undefined && ok) this.unsubAwaiting.push(topic);
+        if (topic !== undefined) {
+          if (ok) this.unsubAwaiting.push(topic);
+          else this.listener.onUnsubscribed?.(this, topic, false);
+        }
         this.pump();
         return;
       }
@@ -417,7 +425,8 @@ export class MqttSession implements CommandOwner {
     this.epoch++;
     this.state = S_CONFIGURING;
     this.openSent = false;
-    this.freeIdsSeen = true;
+    this.freeIdsSeen = false;
+    this.openQueryAnswered = false;
     this.log(`connecting to ${c.host}:${c.port}`);
     this.issue(K_OPEN_QUERY, this.engine.token("+MQTTOPEN"), (e) => cmd.queryForm(e, "OPEN"));
   }
@@ -622,9 +631,18 @@ export class MqttSession implements CommandOwner {
     }
     this.subSending.length = 0;
     this.subAwaiting.length = 0;
-    this.unsubSending.length = 0;
-    this.unsubAwaiting.length = 0;
+    // Unsubscribes sent but not confirmed go again, like subscriptions, on the next connection.
+    this.requeueUnsubscribes(this.unsubAwaiting);
+    this.requeueUnsubscribes(this.unsubSending);
     this.dropQoS0IfOffline();
+  }
+
+  private requeueUnsubscribes(list: string[]): void {
+    for (let i = 0; i < list.length; i++) {
+      const t = list[i]!;
+      if (this.subTopics.indexOf(t) < 0 && this.unsubTopics.indexOf(t) < 0) this.unsubTopics.push(t);
+    }
+    list.length = 0;
   }
 
   private dropQoS0IfOffline(): void {
