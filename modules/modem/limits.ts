@@ -13,3 +13,9 @@ export const TOPIC_MAX = 255;
 export const QOS_MAX = 2;
 export const PAYLOAD_MAX = 1024;
 export const APN_MAX = 63;
+/**
+ * Longest payload sent in the quoted form of a publish or will. A longer one goes in the length
+ * form even when printable: a quoted 1024-byte payload makes a command line over 1 KB, beyond
+ * what many firmware line buffers take, while the length form has the modem count the bytes.
+ */
+export const QUOTED_PAYLOAD_MAX = 256;

@@ -1,4 +1,5 @@
 import { scanQuotable } from "cellmqtt/at/bytes";
+import { QUOTED_PAYLOAD_MAX } from "./limits.ts";
 
 /** A value refused before anything reached the wire: names the field and the allowed range. */
 export class ValidationError extends Error {
@@ -69,8 +70,12 @@ function checkScan(field: string, value: string, scanned: number, min: number, m
   return value;
 }
 
-/** True if the bytes can go in the quoted form of a publish or will. Allocates nothing. */
+/**
+ * True if the bytes can go in the quoted form of a publish or will: printable ASCII without `"`,
+ * and short enough for a command line (QUOTED_PAYLOAD_MAX). Allocates nothing.
+ */
 export function bytesQuotable(bytes: Uint8Array, offset: number, length: number): boolean {
+  if (length > QUOTED_PAYLOAD_MAX) return false;
   for (let i = offset, end = offset + length; i < end; i++) {
     const c = bytes[i]!;
     if (c < 0x20 || c > 0x7e || c === 0x22) return false;
