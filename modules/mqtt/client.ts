@@ -1,14 +1,22 @@
 import type { MqttError } from "cellmqtt/modem/errors";
-import { TOPIC_MAX, TOPIC_MIN } from "cellmqtt/modem/limits";
+import { CLIENT_IDS, TOPIC_MAX, TOPIC_MIN } from "cellmqtt/modem/limits";
 import type { CellularModem } from "cellmqtt/modem/modem";
 import { S_IDLE, type MqttSession, type SessionListener } from "cellmqtt/modem/session";
-import { ValidationError, checkFlag, checkTopicFilter, checkTopicName } from "cellmqtt/modem/validate";
+import { ValidationError, checkFlag, checkInteger, checkTopicFilter, checkTopicName } from "cellmqtt/modem/validate";
 import { Emitter } from "./emitter.ts";
 import { checkQos, payloadBytes, sessionConfig, type ConnectOptions } from "./options.ts";
 
 export type { ConnectOptions } from "./options.ts";
 export { MqttError } from "cellmqtt/modem/errors";
 export { ValidationError } from "cellmqtt/modem/validate";
+
+// Names used on the steady paths, made once: in XS a string literal evaluated at run time
+// allocates, a constant read does not.
+const F_TOPIC = "topic";
+const F_PAYLOAD = "payload";
+const F_QOS = "qos";
+const F_RETAIN = "retain";
+const E_MESSAGE = "message";
 
 /** Details of a received message. One object, reused: copy what you keep. */
 export interface MessageInfo {
@@ -54,7 +62,7 @@ export class MqttClient extends Emitter<ClientEvents> implements SessionListener
   ) {
     super();
     const config = sessionConfig(options);
-    this.session = modem.session(options.slot ?? 1);
+    this.session = modem.session(checkInteger("slot", options.slot ?? 1, 1, CLIENT_IDS));
     this.publishCallbacks = new Array<DoneCallback | null>(this.session.outbox.capacity).fill(null);
     this.info.slot = this.session.id;
     this.session.listener = this;
@@ -71,10 +79,10 @@ export class MqttClient extends Emitter<ClientEvents> implements SessionListener
     let qos: number;
     let retain: number;
     try {
-      checkTopicName("topic", topic, TOPIC_MIN, TOPIC_MAX);
-      bytes = payloadBytes("payload", payload);
-      qos = options ? checkQos("qos", options.qos ?? 0) : 0;
-      retain = options ? checkFlag("retain", options.retain ?? false) : 0;
+      checkTopicName(F_TOPIC, topic, TOPIC_MIN, TOPIC_MAX);
+      bytes = payloadBytes(F_PAYLOAD, payload);
+      qos = options ? checkQos(F_QOS, options.qos ?? 0) : 0;
+      retain = options ? checkFlag(F_RETAIN, options.retain ?? false) : 0;
     } catch (e) {
       return this.refuse(e as Error, callback);
     }
@@ -88,7 +96,7 @@ export class MqttClient extends Emitter<ClientEvents> implements SessionListener
   }
 
   subscribe(topic: string | string[], options?: { qos?: 0 | 1 | 2 }, callback?: SubscribeCallback): this {
-    const topics = typeof topic === "string" ? [topic] : topic;
+    const topics = Array.isArray(topic) ? topic : [topic];
     let qos: number;
     try {
       qos = checkQos("qos", options?.qos ?? 0);
@@ -105,7 +113,7 @@ export class MqttClient extends Emitter<ClientEvents> implements SessionListener
   }
 
   unsubscribe(topic: string | string[], callback?: DoneCallback): this {
-    const topics = typeof topic === "string" ? [topic] : topic;
+    const topics = Array.isArray(topic) ? topic : [topic];
     try {
       for (const t of topics) checkTopicFilter("topic", t, TOPIC_MIN, TOPIC_MAX);
     } catch (e) {
@@ -152,7 +160,7 @@ export class MqttClient extends Emitter<ClientEvents> implements SessionListener
   onMessage(s: MqttSession, topic: string, payload: Uint8Array, qos: number): void {
     if (s !== this.session) return;
     this.info.qos = qos;
-    this.emit("message", topic, payload, this.info);
+    this.emit(E_MESSAGE, topic, payload, this.info);
   }
   onSubscribed(s: MqttSession, topic: string, ok: boolean): void {
     if (s !== this.session) return;
