@@ -122,7 +122,9 @@ export class NetworkLink implements CommandOwner {
 
   /** Radio link or registration lost (`+MQTTBREAK` cause 2 or 3). */
   linkLost(cause: number): void {
-    if (this.state === LINK_STOPPED) return;
+    // Already bringing the link up at registration or before (a break per client id, then
+    // `+MIPCALL: 0`, all for one loss): that run gets there anyway; a second would double it.
+    if (this.state === LINK_STOPPED || this.redoing(LINK_REGISTERING)) return;
     this.goDown(cause === 3 ? "network registration lost" : "wireless link lost", LINK_REGISTERING);
   }
 
@@ -140,7 +142,7 @@ export class NetworkLink implements CommandOwner {
       if (this.state === LINK_DIALING) this.enter(LINK_UP);
       return;
     }
-    if (f.int(0) === 0 && this.state !== LINK_STOPPED) this.goDown("data call dropped", LINK_REGISTERING);
+    if (f.int(0) === 0 && this.state !== LINK_STOPPED && !this.redoing(LINK_REGISTERING)) this.goDown("data call dropped", LINK_REGISTERING);
   }
 
   onResponse(tag: number, key: number, bytes: Uint8Array, body: number, end: number): boolean {
@@ -285,6 +287,11 @@ export class NetworkLink implements CommandOwner {
         this.listener.onNetworkUp();
         return;
     }
+  }
+
+  /** True while bring-up is already running at `step` or an earlier step. */
+  private redoing(step: number): boolean {
+    return this.state !== LINK_UP && this.state <= step;
   }
 
   private goDown(reason: string, restartAt: number): void {
