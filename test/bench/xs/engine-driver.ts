@@ -1,0 +1,172 @@
+/**
+ * The AT engine side of the XS parse benchmark: an allocation-free owner and handler that turns
+ * what the engine reports into `Events`, the way the modem layer would (fields parsed straight
+ * from bytes, `+MQTTREAD` records read by length).
+ */
+import { AtEngine, type CommandOwner, type LineHandler, type RawSink } from "cellmqtt/at/engine";
+import type { AlarmTimer, Clock, TxPort } from "cellmqtt/at/port";
+import { EV_MESSAGE, EV_READ, type Events } from "./events.ts";
+
+function ascii(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 0xff;
+  return out;
+}
+
+const LINES = [
+  ascii("AT+MQTTREAD=1"),
+  ascii('AT+MQTTPUB=1,"devices/4f2a9c/telemetry",1,0,"{\\"t\\":21.5}"'),
+  ascii('AT+MQTTSUB=1,"devices/4f2a9c/cmd",1'),
+  ascii("AT+CSQ"),
+];
+
+/** Time stands still: nothing times out during a run. */
+class StillClock implements Clock, AlarmTimer {
+  now(): number {
+    return 0;
+  }
+  timer(): AlarmTimer {
+    return this;
+  }
+  schedule(): void {}
+  cancel(): void {}
+}
+
+class NullPort implements TxPort {
+  written = 0;
+  write(_b: Uint8Array, _o: number, length: number): void {
+    this.written += length;
+  }
+}
+
+export class EngineDriver implements CommandOwner, LineHandler, RawSink {
+  readonly engine: AtEngine;
+  readonly port = new NullPort();
+  private readonly keyCsq: number;
+  private readonly keyPub: number;
+  private readonly keySub: number;
+  private readonly keyMsg: number;
+  private readonly keyMsgi: number;
+  private readonly keyRead: number;
+  /** Response token per command kind (CMD_READ, CMD_PUB, CMD_SUB, CMD_CSQ). */
+  private readonly responseKeys: Int32Array;
+  private next = 0;
+  private tag = 0;
+  // The `+MQTTREAD` record in progress: `"topic","payload"`, positions counted from its quote.
+  private id = 0;
+  private qos = 0;
+  private tlen = 0;
+  private plen = 0;
+  private at = 0;
+  private topicHash = 0;
+  private payloadHash = 0;
+  private readonly positions = new Int32Array(6);
+  private readonly sampled = new Int32Array(6);
+
+  constructor(
+    readonly events: Events,
+    private readonly commands: Uint8Array,
+  ) {
+    this.engine = new AtEngine({ tx: this.port, clock: new StillClock() });
+    const e = this.engine;
+    this.keyCsq = e.token("+CSQ");
+    this.keyPub = e.token("+MQTTPUB");
+    this.keySub = e.token("+MQTTSUB");
+    this.keyMsg = e.token("+MQTTMSG");
+    this.keyMsgi = e.token("+MQTTMSGI");
+    this.keyRead = e.token("+MQTTREAD");
+    for (const k of [this.keyCsq, this.keyPub, this.keySub, this.keyMsg, this.keyMsgi]) e.listen(k, this);
+    e.recordPrefix("+MQTTREAD:");
+    this.responseKeys = Int32Array.from([this.keyRead, -1, -1, this.keyCsq]);
+  }
+
+  /** Keeps the command queue full, in transcript order. */
+  topUp(): void {
+    const e = this.engine;
+    const commands = this.commands;
+    while (this.next < commands.length && e.queueFree > 0) {
+      const kind = commands[this.next++]!;
+      const c = e.command(this, ++this.tag, this.responseKeys[kind]!, 60000);
+      if (c === null) throw new Error("queue refused a command");
+      c.raw(LINES[kind]!);
+      if (!e.send()) throw new Error("command did not fit");
+    }
+  }
+
+  onLine(key: number, bytes: Uint8Array, body: number, end: number): void {
+    const f = this.engine.fields;
+    f.parse(bytes, body, end);
+    const ev = this.events;
+    if (key === this.keyMsg) {
+      ev.message(EV_MESSAGE, f.int(0), f.int(1));
+      ev.bytes(bytes, f.start(2), f.end(2));
+      ev.bytes(bytes, f.start(3), f.end(3));
+    } else if (key === this.keyMsgi) ev.announce(f.int(0), f.int(1), f.int(2), f.int(3));
+    else if (key === this.keyPub) ev.ack(1, f.int(0), f.int(1));
+    else if (key === this.keySub) ev.ack(2, f.int(0), f.int(1));
+    else if (key === this.keyCsq) ev.csq(f.int(0), f.int(1));
+  }
+
+  onResponse(_tag: number, key: number, bytes: Uint8Array, body: number, end: number): boolean {
+    if (key === this.keyCsq) {
+      this.onLine(key, bytes, body, end);
+      return true;
+    }
+    if (key !== this.keyRead) return false;
+    const f = this.engine.fields;
+    f.parse(bytes, body, end);
+    this.id = f.int(0);
+    this.qos = f.int(1);
+    const tlen = (this.tlen = f.int(2));
+    const plen = (this.plen = f.int(3));
+    this.at = 0;
+    this.topicHash = this.payloadHash = 0x811c9dc5 | 0;
+    const p = this.positions;
+    const pAt = tlen + 4;
+    p[0] = 1;
+    p[1] = 1 + (tlen >> 1);
+    p[2] = tlen;
+    p[3] = pAt;
+    p[4] = pAt + (plen >> 1);
+    p[5] = pAt + plen - 1;
+    this.sampled.fill(-1);
+    this.engine.expectRaw(tlen + plen + 5, this, true);
+    return true;
+  }
+
+  onRaw(bytes: Uint8Array, start: number, end: number, remaining: number): void {
+    const at = this.at;
+    const n = end - start;
+    if (this.events.full) {
+      const tlen = this.tlen;
+      const pAt = tlen + 4;
+      const pEnd = pAt + this.plen;
+      for (let i = 0; i < n; i++) {
+        const pos = at + i;
+        if (pos >= 1 && pos <= tlen) this.topicHash = Math.imul(this.topicHash ^ bytes[start + i]!, 0x01000193);
+        else if (pos >= pAt && pos < pEnd) this.payloadHash = Math.imul(this.payloadHash ^ bytes[start + i]!, 0x01000193);
+      }
+    } else {
+      const p = this.positions;
+      for (let k = 0; k < 6; k++) {
+        const pos = p[k]!;
+        if (pos >= at && pos < at + n) this.sampled[k] = bytes[start + pos - at]!;
+      }
+    }
+    this.at = at + n;
+    if (remaining !== 0) return;
+    const ev = this.events;
+    ev.message(EV_READ, this.id, this.qos);
+    const s = this.sampled;
+    ev.fold(this.tlen);
+    if (ev.full) ev.fold(this.topicHash);
+    else ev.samples(this.tlen, s[0]!, s[1]!, s[2]!);
+    ev.fold(this.plen);
+    if (ev.full) ev.fold(this.payloadHash);
+    else ev.samples(this.plen, s[3]!, s[4]!, s[5]!);
+  }
+
+  onFinal(tag: number, result: number, code: number): void {
+    this.events.final(tag, result, code);
+  }
+}
