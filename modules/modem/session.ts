@@ -175,10 +175,15 @@ export class MqttSession implements CommandOwner {
   }
 
   /**
-   * Queues a publish and returns its outbox slot, or -1 (and an error) if the outbox is full.
+   * Queues a publish and returns its outbox slot; -1 (and an error) if the outbox is full, -2 if
+   * it is a QoS 0 message while offline and `queueQoS0` is off.
    * The payload is copied, so the caller may reuse its buffer at once.
    */
   publish(topic: string, payload: Uint8Array, qos: number, retain: number): number {
+    if (qos === 0 && this.state !== S_OPEN && this.config !== null && !this.config.queueQoS0) {
+      this.error("CONNECTION_LOST", `client ${this.id}: not connected and queueQoS0 is off: QoS 0 publish to "${topic}" refused`);
+      return -2;
+    }
     const slot = this.outbox.push(topic, payload, qos, retain);
     if (slot < 0) {
       this.error("QUEUE_FULL", `client ${this.id}: outbox full (${this.outbox.live} messages), publish to "${topic}" refused`);
@@ -366,7 +371,8 @@ export class MqttSession implements CommandOwner {
         } else this.sendUser();
         return;
       case K_PRECLOSE:
-        this.sendUser();
+        // After an open timeout the close only tidies the modem up: the backoff does the reopen.
+        if (this.state === S_CONFIGURING) this.sendUser();
         return;
       case K_USER:
         if (!ok) return this.failCommand(kind, result, code);

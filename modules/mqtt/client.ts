@@ -86,12 +86,17 @@ export class MqttClient extends Emitter<ClientEvents> implements SessionListener
     } catch (e) {
       return this.refuse(e as Error, callback);
     }
+    // The callback goes in the slot the message will take before the session sees it: a port
+    // that answers inside `write` can settle the message before `publish` returns.
+    const box = this.session.outbox;
+    const next = box.size < box.capacity ? box.slot(box.size) : -1;
+    if (next >= 0) this.publishCallbacks[next] = callback ?? null;
     const slot = this.session.publish(topic, bytes, qos, retain);
     if (slot < 0) {
-      callback?.(new Error(`outbox full: publish to "${topic}" refused`));
+      if (next >= 0) this.publishCallbacks[next] = null;
+      callback?.(new Error(slot === -2 ? `not connected: QoS 0 publish to "${topic}" refused (queueQoS0 is off)` : `outbox full: publish to "${topic}" refused`));
       return false;
     }
-    this.publishCallbacks[slot] = callback ?? null;
     return true;
   }
 
