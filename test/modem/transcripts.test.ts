@@ -452,3 +452,23 @@ describe("incoming messages", () => {
     expect(r.fake.overlaps).toEqual([]);
   });
 });
+
+describe("a modem that answers inside write (in-process)", () => {
+  it("connects, subscribes, publishes with callbacks told, and reads messages", () => {
+    const r = new ModemRig({ fake: { inline: true } });
+    const c = r.connected();
+    expect(r.fake.delivered).toContain("+MQTTOPEN: 1,1");
+    const got: unknown[] = [];
+    c.subscribe("t", { qos: 1 }, (err, granted) => got.push(err, granted));
+    const done: (Error | undefined)[] = [];
+    expect(c.publish("t", "x", { qos: 1 }, (e) => done.push(e))).toBe(true);
+    expect(c.publish("t", new Uint8Array([0, 0x22]), { qos: 2 }, (e) => done.push(e))).toBe(true);
+    r.run(10);
+    expect(got).toEqual([null, [{ topic: "t", qos: 1 }]]);
+    expect(done).toEqual([undefined, undefined]);
+    expect(r.fake.published.map((p) => hex(p.payload))).toEqual(["78", "0022"]);
+    r.fake.message(1, "t", "in", 1);
+    r.run(10);
+    expect(r.events.at(-1)).toBe(`c1 message t ${hex("in")} qos1 slot1`);
+  });
+});

@@ -104,6 +104,11 @@ export interface FakeModemOptions {
   readOnOneLine?: boolean;
   /** Spaces after commas in `+MQTTMSG` (mode 0). */
   msgSpaces?: boolean;
+  /**
+   * Answer inside `write`, as an in-process modem does: every latency is 0 and output due now
+   * goes to the host before `write` returns.
+   */
+  inline?: boolean;
 }
 
 const enc = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, "latin1"));
@@ -172,12 +177,16 @@ export class FakeModem implements TxPort {
   private readonly prompt: string;
   private readonly readOnOneLine: boolean;
   private readonly msgSpaces: boolean;
+  private readonly inline: boolean;
 
   constructor(
     readonly clock: FakeClock,
     options: FakeModemOptions = {},
   ) {
-    this.latency = { reply: 5, open: 60, status: 20, call: 300, boot: 2000, ...options.latency };
+    this.inline = options.inline ?? false;
+    this.latency = this.inline
+      ? { reply: 0, open: 0, status: 0, call: 0, boot: 0 }
+      : { reply: 5, open: 60, status: 20, call: 300, boot: 2000, ...options.latency };
     this.split = options.split ?? "whole";
     this.rand = seeded(options.seed ?? 1);
     this.prompt = options.prompt ?? ">";
@@ -240,6 +249,10 @@ export class FakeModem implements TxPort {
   }
 
   private enqueue(p: Pending): void {
+    if (this.inline && p.due <= this.clock.now() && this.queue.length === 0) {
+      this.run(p);
+      return;
+    }
     let i = this.queue.length;
     while (i > 0 && this.queue[i - 1]!.due > p.due) i--;
     this.queue.splice(i, 0, p);
@@ -629,16 +642,19 @@ export class FakeModem implements TxPort {
   private deliverDue(): void {
     const now = this.clock.now();
     while (this.queue.length > 0 && this.queue[0]!.due <= now) {
-      const p = this.queue.shift()!;
-      if (p.epoch !== this.epoch) continue;
-      if (p.fn !== null) {
-        p.fn();
-        continue;
-      }
-      if (p.final) this.awaitingFinal = false;
-      if (this.alive) this.deliver(p.bytes!);
+      this.run(this.queue.shift()!);
     }
     this.arm();
+  }
+
+  private run(p: Pending): void {
+    if (p.epoch !== this.epoch) return;
+    if (p.fn !== null) {
+      p.fn();
+      return;
+    }
+    if (p.final) this.awaitingFinal = false;
+    if (this.alive) this.deliver(p.bytes!);
   }
 
   private deliver(bytes: Uint8Array): void {
