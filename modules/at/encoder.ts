@@ -1,5 +1,10 @@
 import { COMMA, CR, QUOTE, SPACE, TILDE, codeAt, scanQuotable } from "./bytes.ts";
 
+/** The command did not fit the transmit region. */
+export const FAILED_ROOM = 1;
+/** A value had a byte that cannot be sent (see `quoted`). */
+export const FAILED_BYTE = 2;
+
 /**
  * Writes one command line into the transmit region, in place. Values that would break the
  * line's framing (a quote, CR, LF, Ctrl-Z or any non-printable byte inside a quoted field)
@@ -8,8 +13,8 @@ import { COMMA, CR, QUOTE, SPACE, TILDE, codeAt, scanQuotable } from "./bytes.ts
 export class CommandEncoder {
   /** Set when a value could not be encoded or the command did not fit; `send` then refuses. */
   failed = false;
-  /** Why `failed` was set: "room" or "byte". */
-  failure: "" | "room" | "byte" = "";
+  /** Why `failed` was set: FAILED_ROOM or FAILED_BYTE (numbers: a string literal allocates in XS). */
+  failure = 0;
   pos = 0;
   limit = 0;
   lineEnd = -1;
@@ -22,7 +27,7 @@ export class CommandEncoder {
     this.limit = limit;
     this.lineEnd = -1;
     this.failed = false;
-    this.failure = "";
+    this.failure = 0;
     return this;
   }
 
@@ -36,7 +41,7 @@ export class CommandEncoder {
   }
 
   int(value: number): this {
-    if (value < 0 || value !== Math.floor(value)) return this.fail("byte");
+    if (value < 0 || value !== Math.floor(value)) return this.fail(FAILED_BYTE);
     let digits = 1;
     for (let v = value; v >= 10; v = Math.floor(v / 10)) digits++;
     if (!this.room(digits)) return this;
@@ -58,7 +63,7 @@ export class CommandEncoder {
   /** `"s"`; every code unit must be printable ASCII other than `"`. */
   quoted(s: string): this {
     const n = scanQuotable(s);
-    if (n < 0) return this.fail("byte");
+    if (n < 0) return this.fail(FAILED_BYTE);
     if (!this.room(n + 2)) return this;
     const b = this.bytes;
     let p = this.pos;
@@ -77,7 +82,7 @@ export class CommandEncoder {
     b[p++] = QUOTE;
     for (let i = offset, end = offset + length; i < end; i++) {
       const c = src[i]!;
-      if (c < SPACE || c > TILDE || c === QUOTE) return this.fail("byte");
+      if (c < SPACE || c > TILDE || c === QUOTE) return this.fail(FAILED_BYTE);
       b[p++] = c;
     }
     b[p++] = QUOTE;
@@ -112,11 +117,11 @@ export class CommandEncoder {
   private room(n: number): boolean {
     if (this.failed) return false;
     if (this.pos + n <= this.limit) return true;
-    this.fail("room");
+    this.fail(FAILED_ROOM);
     return false;
   }
 
-  private fail(why: "room" | "byte"): this {
+  private fail(why: number): this {
     if (!this.failed) {
       this.failed = true;
       this.failure = why;

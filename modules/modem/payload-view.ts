@@ -21,11 +21,14 @@ export class PayloadView {
     this.buffer = buffer;
     this.fixed = new Uint8Array(buffer, 0, capacity);
     this.tracking = buffer.resizable === true ? new Uint8Array(buffer) : null;
+    this.length = capacity;
   }
 
-  /** Starts a message of `length` bytes (at most `capacity`). */
+  /** Starts a message of `length` bytes (at most `capacity`): the view takes that length now. */
   begin(length: number): void {
-    if (this.tracking !== null) (this.buffer as ArrayBuffer & { resize(n: number): void }).resize(this.capacity);
+    // Straight to the message's length: resizing to the capacity and back each time churns
+    // the engine's chunk heap.
+    if (this.tracking !== null && this.length !== length) (this.buffer as ArrayBuffer & { resize(n: number): void }).resize(length);
     this.length = length;
   }
 
@@ -37,12 +40,7 @@ export class PayloadView {
 
   /** The finished message. */
   view(): Uint8Array {
-    const t = this.tracking;
-    if (t !== null) {
-      (this.buffer as ArrayBuffer & { resize(n: number): void }).resize(this.length);
-      return t;
-    }
-    return new Uint8Array(this.buffer, 0, this.length);
+    return this.tracking ?? new Uint8Array(this.buffer, 0, this.length);
   }
 
   private fixedView(): Uint8Array {

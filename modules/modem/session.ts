@@ -1,5 +1,6 @@
 import { codeAt } from "cellmqtt/at/bytes";
 import type { AtEngine, CommandEncoder, CommandOwner } from "cellmqtt/at/engine";
+import { FAILED_ROOM } from "cellmqtt/at/encoder";
 import type { AlarmTimer, Clock } from "cellmqtt/at/port";
 import { RESULT_CANCELLED, RESULT_OK, RESULT_TIMEOUT, resultName } from "cellmqtt/at/results";
 import { Backoff } from "./backoff.ts";
@@ -78,6 +79,18 @@ const T_OPEN_RESULT = 2;
 const T_CLOSE_RESULT = 3;
 /** A publish failed on an open connection: hold publishes a while instead of burning attempts. */
 const T_HOLD = 4;
+
+// Why a publish failed, beside the AT results (RESULT_*, all >= 0).
+const WHY_STATUS_0 = -1;
+const WHY_TOO_LARGE = -2;
+const WHY_UNENCODABLE = -3;
+
+function failureText(why: number): string {
+  if (why === WHY_STATUS_0) return "+MQTTPUB status 0";
+  if (why === WHY_TOO_LARGE) return "too large for the transmit buffer";
+  if (why === WHY_UNENCODABLE) return "unencodable";
+  return why === RESULT_TIMEOUT ? "timeout" : resultName(why);
+}
 
 /** Publishes handed to the engine at once: one on the wire, one ready behind it. */
 const PIPELINE = 2;
@@ -316,7 +329,7 @@ export class MqttSession implements CommandOwner {
     if (this.state !== S_OPEN) return;
     const k = this.outbox.find(SENT);
     if (k < 0) return;
-    this.settle(k, ok, "+MQTTPUB status 0");
+    this.settle(k, ok, WHY_STATUS_0);
     this.pump();
   }
 
@@ -417,7 +430,7 @@ export class MqttSession implements CommandOwner {
         const k = this.outbox.find(SENDING);
         if (k < 0) return;
         if (ok) this.outbox.setState(this.outbox.slot(k), SENT);
-        else this.settle(k, false, result === RESULT_TIMEOUT ? "timeout" : resultName(result));
+        else this.settle(k, false, result);
         this.pump();
         return;
       }
@@ -563,26 +576,10 @@ export class MqttSession implements CommandOwner {
     }
     const engine = this.engine;
     for (let k = 0; k < this.subTopics.length && engine.queueFree > 1; k++) {
-      if (this.subSent[k]) continue;
-      const topic = this.subTopics[k]!;
-      const qos = this.subQos[k]!;
-      // Book-keeping first: a port that answers inside `write` finishes the command within `issue`.
-      this.subSent[k] = true;
-      this.subSending.push(topic);
-      if (!this.issue(K_SUB, -1, (e) => cmd.mqttSub(e, this.id, topic, qos))) {
-        this.subSending.pop();
-        this.subSent[k] = false;
-        return;
-      }
+      if (!this.subSent[k] && !this.sendSubscribe(k)) return;
     }
     while (this.unsubTopics.length > 0 && engine.queueFree > 1) {
-      const topic = this.unsubTopics.shift()!;
-      this.unsubSending.push(topic);
-      if (!this.issue(K_UNSUB, -1, (e) => cmd.mqttUnsub(e, this.id, topic))) {
-        this.unsubSending.pop();
-        this.unsubTopics.unshift(topic);
-        return;
-      }
+      if (!this.sendUnsubscribe()) return;
     }
     const box = this.outbox;
     while (this.timerFor !== T_HOLD && box.countIn(SENDING) < PIPELINE && engine.queueFree > 0) {
@@ -598,24 +595,50 @@ export class MqttSession implements CommandOwner {
       box.setState(slot, SENDING);
       if (!engine.send()) {
         // No room yet behind our publish in flight: it leaves when that one ends (and pumps again).
-        if (e.failure === "room" && box.countIn(SENDING) > 1) {
+        if (e.failure === FAILED_ROOM && box.countIn(SENDING) > 1) {
           box.setState(slot, QUEUED);
           return;
         }
         // Otherwise only a message too large for the transmit region gets here; it can never go.
-        this.settle(k, false, e.failure === "room" ? "too large for the transmit buffer" : "unencodable");
+        this.settle(k, false, e.failure === FAILED_ROOM ? WHY_TOO_LARGE : WHY_UNENCODABLE);
         continue;
       }
     }
   }
 
-  /** Ends a message's life in the outbox: acknowledged, or failed (retried while attempts last). */
-  private settle(k: number, ok: boolean, why: string): void {
+  // Kept out of `pump`'s loops: a closure's captured variables would make each pass through
+  // those loops allocate a scope, even when nothing is sent.
+  private sendSubscribe(k: number): boolean {
+    const topic = this.subTopics[k]!;
+    const qos = this.subQos[k]!;
+    // Book-keeping first: a port that answers inside `write` finishes the command within `issue`.
+    this.subSent[k] = true;
+    this.subSending.push(topic);
+    if (this.issue(K_SUB, -1, (e) => cmd.mqttSub(e, this.id, topic, qos))) return true;
+    this.subSending.pop();
+    this.subSent[k] = false;
+    return false;
+  }
+
+  private sendUnsubscribe(): boolean {
+    const topic = this.unsubTopics.shift()!;
+    this.unsubSending.push(topic);
+    if (this.issue(K_UNSUB, -1, (e) => cmd.mqttUnsub(e, this.id, topic))) return true;
+    this.unsubSending.pop();
+    this.unsubTopics.unshift(topic);
+    return false;
+  }
+
+  /**
+   * Ends a message's life in the outbox: acknowledged, or failed (retried while attempts last).
+   * `why` is a number (an AT result, or a WHY_* code) so the success path builds no string.
+   */
+  private settle(k: number, ok: boolean, why: number): void {
     const box = this.outbox;
     const slot = box.slot(k);
     const topic = box.topic(slot);
     if (!ok && box.qosOf(slot) > 0 && box.failed(slot) < this.config!.publishAttempts) {
-      this.log(`publish to "${topic}" failed (${why}); will retry`);
+      this.log(`publish to "${topic}" failed (${failureText(why)}); will retry`);
       box.setState(slot, QUEUED);
       // The modem refuses publishes between a dropped link and its +MQTTBREAK: retrying at once
       // would use up every attempt in those few milliseconds and lose the message.
@@ -623,7 +646,7 @@ export class MqttSession implements CommandOwner {
       return;
     }
     box.remove(k);
-    if (!ok) this.error("PUBLISH_FAILED", `client ${this.id}: publish to "${topic}" failed (${why})`);
+    if (!ok) this.error("PUBLISH_FAILED", `client ${this.id}: publish to "${topic}" failed (${failureText(why)})`);
     this.listener.onPublished(this, topic, ok, slot);
   }
 
@@ -680,7 +703,7 @@ export class MqttSession implements CommandOwner {
     }
     encode(e);
     if (this.engine.send()) return true;
-    this.log(`${KIND_NAMES[kind]} not sent: ${e.failure === "room" ? "too large" : "unencodable value"}`);
+    this.log(`${KIND_NAMES[kind]} not sent: ${e.failure === FAILED_ROOM ? "too large" : "unencodable value"}`);
     return false;
   }
 

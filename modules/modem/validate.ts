@@ -15,11 +15,15 @@ export class ValidationError extends Error {
 const HASH = 0x23;
 const PLUS_SIGN = 0x2b;
 
+// `typeof x === "number"` evaluates a string literal, which allocates in XS; these are read instead.
+const NUMBER = "number";
+const STRING = "string";
+
 export function checkInteger(field: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+  if (typeof value !== NUMBER || !Number.isInteger(value) || (value as number) < min || (value as number) > max) {
     throw new ValidationError(field, `must be an integer from ${min} to ${max}, got ${String(value)}`);
   }
-  return value;
+  return value as number;
 }
 
 export function checkFlag(field: string, value: unknown): 0 | 1 {
@@ -41,8 +45,8 @@ export function checkQuotable(field: string, value: unknown, min: number, max: n
 
 /** A topic name (publish, will): quotable and free of the wildcards `+` and `#`. */
 export function checkTopicName(field: string, value: unknown, min: number, max: number): string {
-  if (typeof value !== "string") throw new ValidationError(field, `must be a string, got ${typeof value}`);
-  return checkScan(field, value, scanQuotable(value, PLUS_SIGN, HASH), min, max);
+  if (typeof value !== STRING) throw new ValidationError(field, `must be a string, got ${typeof value}`);
+  return checkScan(field, value as string, scanQuotable(value as string, PLUS_SIGN, HASH), min, max);
 }
 
 /** A topic filter (subscribe): `+` fills one whole level, `#` only the whole last one. */

@@ -57,7 +57,7 @@ export interface ConnectOptions {
 
 /** Payload as bytes: strings are UTF-8 encoded (allocates; pass a Uint8Array on hot paths). */
 export function payloadBytes(field: string, payload: string | Uint8Array): Uint8Array {
-  const bytes = typeof payload === "string" ? utf8(payload) : payload;
+  const bytes = payload instanceof Uint8Array ? payload : typeof payload === "string" ? utf8(payload) : payload;
   if (!(bytes instanceof Uint8Array)) throw new ValidationError(field, "must be a string or Uint8Array");
   if (bytes.length > PAYLOAD_MAX) throw new ValidationError(field, `length must be 0 to ${PAYLOAD_MAX} bytes, got ${bytes.length}`);
   return bytes;

@@ -1,0 +1,229 @@
+/**
+ * Steady-state allocation budgets of the MQTT paths a device runs all day, measured in XS with
+ * the whole stack (engine, modem, session, MQTT.js-style client): publishing a Uint8Array payload
+ * (length form and quoted form), and receiving on an exact-topic subscription (mode 0 `+MQTTMSG`,
+ * and mode 1 `+MQTTMSGI` followed by `AT+MQTTREAD`). The scripted modem below answers from
+ * pre-encoded bytes and allocates nothing itself, so whatever is counted is the stack's.
+ */
+import type { AtEngine } from "cellmqtt/at/engine";
+import type { AlarmTimer, Clock, TxPort } from "cellmqtt/at/port";
+import { AtEngine as Engine } from "cellmqtt/at/engine";
+import { CellularModem } from "cellmqtt/modem/modem";
+import { connect, type MessageInfo, type MqttClient } from "cellmqtt/mqtt/client";
+import { assert, assertEqual, budget, run, test } from "../harness.ts";
+
+function ascii(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 0xff;
+  return out;
+}
+
+/** Time stands still: nothing times out, no backoff fires, during a budget. */
+class StillClock implements Clock {
+  now(): number {
+    return 1000;
+  }
+  timer(): AlarmTimer {
+    return { schedule() {}, cancel() {} };
+  }
+}
+
+const RULES: [string, string][] = [
+  ["AT+CPIN?", "\r\n+CPIN: READY\r\n\r\nOK\r\n"],
+  ["AT+CEREG?", "\r\n+CEREG: 0,1\r\n\r\nOK\r\n"],
+  ["AT+COPS?", '\r\n+COPS: 0,0,"CHN-UNICOM",7\r\n\r\nOK\r\n'],
+  ["AT+MIPCALL?", "\r\n+MIPCALL: 1,10.2.83.148\r\n\r\nOK\r\n"],
+  ["AT+MQTTOPEN?", "\r\n+MQTTOPEN: 1,2\r\n\r\nOK\r\n"],
+  ["AT+MQTTOPEN=", "\r\nOK\r\n\r\n+MQTTOPEN: 1,1\r\n"],
+  ["AT+MQTTSUB=", "\r\nOK\r\n\r\n+MQTTSUB: 1,1\r\n"],
+  ["AT+MQTTPUB=", "\r\nOK\r\n\r\n+MQTTPUB: 1,1\r\n"],
+  ["AT+MQTTREAD=", ""], // set per test: the record to read
+  ["AT", "\r\nOK\r\n"], // AT, ATE0, AT+MQTTCONF, AT+MQTTUSER: last, as the catch-all
+];
+
+/**
+ * A modem that answers each command line by its prefix, from pre-encoded bytes. A length-form
+ * publish gets `>` first and its answer once the announced number of data bytes has arrived.
+ * Answers are queued and fed after `write` returns, as a UART would.
+ */
+class ScriptedModem implements TxPort {
+  engine!: AtEngine;
+  readonly prefixes = RULES.map(([p]) => ascii(p));
+  readonly answers = RULES.map(([, a]) => ascii(a));
+  readonly prompt = ascii(">");
+  readonly lines: number[] = [];
+  private readonly line = new Uint8Array(1400);
+  private lineLength = 0;
+  private dataLeft = 0;
+  private dataAnswer: Uint8Array | null = null;
+  private readonly queue: (Uint8Array | null)[] = [null, null, null, null];
+  private queued = 0;
+  commands = 0;
+  dataBytes = 0;
+
+  write(bytes: Uint8Array, offset: number, length: number): void {
+    for (let i = offset; i < offset + length; i++) {
+      const c = bytes[i]!;
+      if (this.dataLeft > 0) {
+        this.dataBytes++;
+        if (--this.dataLeft === 0) this.push(this.dataAnswer!);
+        continue;
+      }
+      if (c !== 13) {
+        if (this.lineLength < this.line.length) this.line[this.lineLength++] = c;
+        continue;
+      }
+      this.commands++;
+      this.answer();
+      this.lineLength = 0;
+    }
+  }
+
+  /** Feeds every queued answer; answers may queue more. */
+  drain(): void {
+    const stage = this.engine.rxStage;
+    for (let k = 0; k < this.queued; k++) {
+      const a = this.queue[k]!;
+      this.queue[k] = null;
+      for (let at = 0; at < a.length; at += stage.length) {
+        const n = Math.min(stage.length, a.length - at);
+        for (let j = 0; j < n; j++) stage[j] = a[at + j]!;
+        this.engine.received(n);
+      }
+    }
+    this.queued = 0;
+  }
+
+  feed(bytes: Uint8Array): void {
+    this.push(bytes);
+    this.drain();
+  }
+
+  private push(bytes: Uint8Array): void {
+    if (bytes.length > 0) this.queue[this.queued++] = bytes;
+  }
+
+  private answer(): void {
+    for (let r = 0; r < this.prefixes.length; r++) {
+      const p = this.prefixes[r]!;
+      let i = 0;
+      while (i < p.length && this.line[i] === p[i]) i++;
+      if (i < p.length) continue;
+      if (r === 7 && this.line[this.lineLength - 1] !== 0x22) {
+        // `AT+MQTTPUB=...,<size>`: the length form.
+        let size = 0;
+        let k = this.lineLength - 1;
+        for (let scale = 1; this.line[k]! >= 0x30 && this.line[k]! <= 0x39; k--, scale *= 10) size += (this.line[k]! - 0x30) * scale;
+        this.dataLeft = size;
+        this.dataAnswer = this.answers[r]!;
+        this.push(this.prompt);
+      } else this.push(this.answers[r]!);
+      return;
+    }
+  }
+}
+
+interface Rig {
+  modem: ScriptedModem;
+  client: MqttClient;
+  received: { count: number; bytes: number; topicHits: number };
+}
+
+const COMMAND_TOPIC = "devices/abc/cmd";
+
+function rig(): Rig {
+  const scripted = new ScriptedModem();
+  const clock = new StillClock();
+  const engine = new Engine({ tx: scripted, clock });
+  scripted.engine = engine;
+  const modem = new CellularModem(engine, clock);
+  const client = connect(modem, { host: "broker.example.com", clientId: "budget", keepalive: 60 });
+  const received = { count: 0, bytes: 0, topicHits: 0 };
+  client.on("message", (topic: string, payload: Uint8Array, info: MessageInfo) => {
+    received.count++;
+    received.bytes += payload.length + info.qos;
+    if (topic === COMMAND_TOPIC) received.topicHits++;
+  });
+  // Bring-up and connect: every answer fed until the modem has nothing more to say.
+  for (let i = 0; i < 50; i++) scripted.drain();
+  client.subscribe(COMMAND_TOPIC, { qos: 1 });
+  scripted.drain();
+  return { modem: scripted, client, received };
+}
+
+test("the scripted stack connects and subscribes", () => {
+  const r = rig();
+  assert(r.client.connected, "client connected");
+  assertEqual(r.client.session.subscriptions[0], COMMAND_TOPIC, "subscription");
+});
+
+const binary = new Uint8Array(200);
+for (let i = 0; i < binary.length; i++) binary[i] = (i * 7) & 0xff;
+const printable = ascii("temperature=21.5;pressure=1013;humidity=40".padEnd(100, "."));
+const qos1 = { qos: 1 as const };
+// The test's own strings are made once: a literal evaluated inside an operation would be counted.
+const DATA_TOPIC = "devices/abc/data";
+const qos0 = { qos: 0 as const };
+
+budget("publish a 200-byte binary payload, QoS 1 (length form, prompt, +MQTTPUB ack)", () => {
+  const r = rig();
+  return () => {
+    r.client.publish(DATA_TOPIC, binary, qos1);
+    r.modem.drain();
+  };
+});
+
+budget("publish a 100-byte printable payload, QoS 0 (quoted form)", () => {
+  const r = rig();
+  return () => {
+    r.client.publish(DATA_TOPIC, printable, qos0);
+    r.modem.drain();
+  };
+});
+
+budget("receive on an exact-topic subscription, mode 0 (+MQTTMSG)", () => {
+  const r = rig();
+  const line = ascii(`\r\n+MQTTMSG: 1,1,"${COMMAND_TOPIC}","set interval=5000; mode=eco; led=on"\r\n`);
+  return () => r.modem.feed(line);
+});
+
+budget("receive on an exact-topic subscription, mode 0, payload sizes alternating 3 and 300 bytes", () => {
+  const r = rig();
+  const short = ascii(`\r\n+MQTTMSG: 1,0,"${COMMAND_TOPIC}","abc"\r\n`);
+  const long = ascii(`\r\n+MQTTMSG: 1,0,"${COMMAND_TOPIC}","${"x".repeat(300)}"\r\n`);
+  return (i) => r.modem.feed((i & 1) === 0 ? short : long);
+});
+
+budget("receive on an exact-topic subscription, mode 1 (+MQTTMSGI, AT+MQTTREAD, 1024-byte payload)", () => {
+  const r = rig();
+  const payload = new Uint8Array(1024);
+  for (let i = 0; i < payload.length; i++) payload[i] = (i * 31 + 7) & 0xff;
+  const head = ascii(`\r\n+MQTTREAD: 1,1,${COMMAND_TOPIC.length},${payload.length},"${COMMAND_TOPIC}","`);
+  const tail = ascii('"\r\n\r\nOK\r\n');
+  const record = new Uint8Array(head.length + payload.length + tail.length);
+  record.set(head, 0);
+  record.set(payload, head.length);
+  record.set(tail, head.length + payload.length);
+  r.modem.answers[8] = record;
+  const announce = ascii(`\r\n+MQTTMSGI: 1,1,${COMMAND_TOPIC.length},${payload.length}\r\n`);
+  return () => {
+    r.modem.feed(announce);
+    r.modem.drain();
+  };
+});
+
+test("the budget paths really ran: acks, messages and topics counted", () => {
+  const r = rig();
+  const before = r.modem.commands;
+  r.client.publish(DATA_TOPIC, binary, qos1);
+  r.modem.drain();
+  assertEqual(r.modem.commands - before, 1, "one AT+MQTTPUB");
+  assertEqual(r.modem.dataBytes, binary.length, "data bytes after the prompt");
+  assertEqual(r.client.session.outbox.live, 0, "outbox empty after +MQTTPUB: 1,1");
+  r.modem.feed(ascii(`\r\n+MQTTMSG: 1,1,"${COMMAND_TOPIC}","abc"\r\n`));
+  assertEqual(r.received.count, 1, "messages delivered");
+  assertEqual(r.received.topicHits, 1, "topic is the subscription's string");
+  assertEqual(r.received.bytes, 4, "payload length plus QoS");
+});
+
+run();
