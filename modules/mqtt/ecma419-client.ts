@@ -319,13 +319,15 @@ export default class ECMA419Client {
     if (this.#stageLeft > 0) return this.#continue(data, options);
     if (options === undefined || options === null) throw new ValidationError("options", "required: {topic, QoS, retain} to publish, or {operation, items}");
     const operation = options.operation ?? ECMA419Client.PUBLISH;
+    // As in the Wi-Fi client, every write with options takes the next packet id unless it names one.
+    const id = this.#packetId(options);
     switch (operation) {
       case ECMA419Client.PUBLISH:
-        return this.#publish(data, options);
+        return this.#publish(data, options, id);
       case ECMA419Client.SUBSCRIBE:
-        return this.#subscribe(options, true);
+        return this.#subscribe(options, true, id);
       case ECMA419Client.UNSUBSCRIBE:
-        return this.#subscribe(options, false);
+        return this.#subscribe(options, false, id);
       case ECMA419Client.DISCONNECT:
         this.#disconnecting = true;
         if (this.#startWhenIdle) {
@@ -360,7 +362,7 @@ export default class ECMA419Client {
 
   // ---- writing ----
 
-  #publish(data: BufferLike | string | null, options: WriteOptions): number {
+  #publish(data: BufferLike | string | null, options: WriteOptions, id: number): number {
     const topic = checkTopicName("topic", options.topic, TOPIC_MIN, TOPIC_MAX);
     const qos = checkQos("QoS", options.QoS ?? 0);
     const retain = checkFlag("retain", options.retain ?? false);
@@ -369,7 +371,6 @@ export default class ECMA419Client {
     if (total > PAYLOAD_MAX) throw new ValidationError("data", `length must be 0 to ${PAYLOAD_MAX} bytes (the modem's limit), got ${total}`);
     const budget = this.#budget();
     if (total > budget) throw new Error(`write: overflow: a ${total}-byte message does not fit the outbox (${budget} bytes writable); wait for onWritable`);
-    const id = this.#packetId(options);
     if (total === bytes.length) {
       this.#enqueue(topic, bytes, qos, retain, id);
       return this.#budget();
@@ -411,7 +412,7 @@ export default class ECMA419Client {
     this.#slotQos[slot] = qos;
   }
 
-  #subscribe(options: WriteOptions, subscribe: boolean): number {
+  #subscribe(options: WriteOptions, subscribe: boolean, id: number): number {
     const name = subscribe ? "SUBSCRIBE" : "UNSUBSCRIBE";
     const items = options.items;
     if (!Array.isArray(items) || items.length === 0) throw new ValidationError("items", `${name} needs a non-empty array of {topic${subscribe ? ", QoS" : ""}}`);
@@ -423,7 +424,7 @@ export default class ECMA419Client {
       topics.push(checkTopicFilter(`items[${i}].topic`, item.topic, TOPIC_MIN, TOPIC_MAX));
       codes.push(subscribe ? checkQos(`items[${i}].QoS`, item.QoS ?? 0) : 0);
     }
-    const pending: Pending = { id: this.#packetId(options), topics, codes, left: topics.length };
+    const pending: Pending = { id, topics, codes, left: topics.length };
     const session = this.#session;
     if (subscribe) {
       this.#subscribing.push(pending);
