@@ -10,59 +10,17 @@
  * engine's own buffer that has one fixed view per size (1, 2, 4 ... 128), made at start-up.
  */
 import type { ModemUart, ModemUartSettings, EngineTuning } from "cellmqtt/host/uart";
-import type { AlarmTimer, Clock, TxPort } from "cellmqtt/at/port";
+import type { TxPort } from "cellmqtt/at/port";
 import { AtEngine } from "cellmqtt/at/engine";
 import Serial from "embedded:io/serial";
 import type { Esp32Serial } from "embedded:io/serial";
 import Digital from "embedded:io/digital";
-import Time from "time";
 import Timer from "timer";
-import type { TimerId } from "timer";
 import config from "mc/config";
+import { TicksClock } from "../moddable-clock.ts";
 
 /** Hardware FIFO size (RX and TX) of ESP32, -S2, -S3, -C3, -C6 UARTs. */
 const FIFO = 128;
-/** Repeat interval that only keeps a timer alive: it is unscheduled before it could repeat. */
-const KEEP = 86_400_000;
-
-/**
- * One reusable Moddable timer. A timer whose repeat interval is 0 is destroyed once it fires,
- * so it is armed with a non-zero repeat and unscheduled as it fires; `fire` may re-arm it.
- */
-class ModdableAlarm implements AlarmTimer {
-  private readonly id: TimerId;
-  constructor(fire: () => void) {
-    const id = Timer.repeat(() => {
-      Timer.schedule(id);
-      fire();
-    }, KEEP);
-    Timer.schedule(id);
-    this.id = id;
-  }
-  schedule(ms: number): void {
-    const t = ms >= 1 ? ms : 1;
-    Timer.schedule(this.id, t, t);
-  }
-  cancel(): void {
-    Timer.schedule(this.id);
-  }
-}
-
-/** `Time.ticks` is an int32 of modMilliseconds(); unwrapped to a monotonic count. */
-class TicksClock implements Clock {
-  private high = 0;
-  private last = 0;
-  now(): number {
-    const t = Time.ticks >>> 0;
-    if (t < this.last) this.high += 0x1_0000_0000;
-    this.last = t;
-    return this.high + t;
-  }
-  timer(fire: () => void): AlarmTimer {
-    return new ModdableAlarm(fire);
-  }
-}
-
 /** TX side: copies each power-of-two piece to the staging region and writes its fixed view. */
 class StagedTx implements TxPort {
   private serial: Esp32Serial<"buffer"> | null = null;

@@ -8,47 +8,16 @@
  * fine here, so writes are copied into chunks that wait in a queue until the driver takes them.
  */
 import type { ModemUart, ModemUartSettings, EngineTuning } from "cellmqtt/host/uart";
-import type { AlarmTimer, Clock, TxPort } from "cellmqtt/at/port";
+import type { TxPort } from "cellmqtt/at/port";
 import { AtEngine } from "cellmqtt/at/engine";
 import Serial from "embedded:io/serial";
 import type { DesktopSerial } from "embedded:io/serial";
-import Time from "time";
-import Timer from "timer";
-import type { TimerId } from "timer";
 import config from "mc/config";
+import { TicksClock } from "../moddable-clock.ts";
 
 /** The most the desktop driver takes in one write. */
 const CHUNK = 1024;
-/** Repeat interval that only keeps a timer alive: it is unscheduled before it could repeat. */
-const KEEP = 86_400_000;
-
-/**
- * One reusable Moddable timer. A timer whose repeat interval is 0 is destroyed once it fires,
- * so it is armed with a non-zero repeat and unscheduled as it fires; `fire` may re-arm it.
- */
-class ModdableAlarm implements AlarmTimer {
-  private readonly id: TimerId;
-  constructor(fire: () => void) {
-    const id = Timer.repeat(() => {
-      Timer.schedule(id);
-      fire();
-    }, KEEP);
-    Timer.schedule(id);
-    this.id = id;
-  }
-  schedule(ms: number): void {
-    const t = ms >= 1 ? ms : 1;
-    Timer.schedule(this.id, t, t);
-  }
-  cancel(): void {
-    Timer.schedule(this.id);
-  }
-}
-
-const clock: Clock = {
-  now: () => Time.ticks,
-  timer: (fire) => new ModdableAlarm(fire),
-};
+const clock = new TicksClock();
 
 class QueuedTx implements TxPort {
   serial: DesktopSerial | null = null;
