@@ -4,6 +4,7 @@ import { NOTICE_TIMEOUT, noticeName } from "cellmqtt/at/results";
 import { text } from "cellmqtt/at/bytes";
 import { isRefusal } from "./errors.ts";
 import { Inbound } from "./inbound.ts";
+import { LimitsProbe, manualLimits, type ModemLimits } from "./limits-probe.ts";
 import { NetworkLink, type NetworkListener, type NetworkSettings } from "./network.ts";
 import { MqttSession, type SessionListener } from "./session.ts";
 
@@ -73,6 +74,20 @@ export class CellularModem implements NetworkListener, LineHandler {
   session(id: number): MqttSession {
     if (id !== 1 && id !== 2) throw new RangeError(`client id must be 1 or 2, got ${id}`);
     return this.sessions[id - 1]!;
+  }
+
+  /** What the modem accepts: the manual's values until `probeLimits` has asked the modem. */
+  readonly limits: ModemLimits = manualLimits();
+
+  /**
+   * Asks the modem its limits with the test forms (`AT+MQTT*=?`) and calls `done` with them;
+   * the clients' validation honours them from then on.
+   */
+  probeLimits(done?: (limits: ModemLimits) => void): void {
+    new LimitsProbe(this.engine, this.limits, (l) => {
+      this.log_(`limits: topic ${l.topicMax}, payload ${l.payloadMax}, user ${l.usernameMax}, client id ${l.clientIdMax}, ids ${l.clientIds.join(",")}`);
+      done?.(l);
+    }, this.log_).start();
   }
 
   /** Brings the network up; sessions connect when it is. */

@@ -1,5 +1,5 @@
 import type { MqttError } from "cellmqtt/modem/errors";
-import { CLIENT_IDS, TOPIC_MAX, TOPIC_MIN } from "cellmqtt/modem/limits";
+import { CLIENT_IDS, TOPIC_MIN } from "cellmqtt/modem/limits";
 import type { CellularModem } from "cellmqtt/modem/modem";
 import { S_IDLE, type MqttSession, type SessionListener } from "cellmqtt/modem/session";
 import { ValidationError, checkFlag, checkInteger, checkTopicFilter, checkTopicName } from "cellmqtt/modem/validate";
@@ -61,7 +61,7 @@ export class MqttClient extends Emitter<ClientEvents> implements SessionListener
     options: ConnectOptions,
   ) {
     super();
-    const config = sessionConfig(options);
+    const config = sessionConfig(options, modem.limits);
     this.session = modem.session(checkInteger("slot", options.slot ?? 1, 1, CLIENT_IDS));
     this.publishCallbacks = new Array<DoneCallback | null>(this.session.outbox.capacity).fill(null);
     this.info.slot = this.session.id;
@@ -79,8 +79,9 @@ export class MqttClient extends Emitter<ClientEvents> implements SessionListener
     let qos: number;
     let retain: number;
     try {
-      checkTopicName(F_TOPIC, topic, TOPIC_MIN, TOPIC_MAX);
-      bytes = payloadBytes(F_PAYLOAD, payload);
+      const limits = this.modem.limits;
+      checkTopicName(F_TOPIC, topic, TOPIC_MIN, limits.topicMax);
+      bytes = payloadBytes(F_PAYLOAD, payload, limits.payloadMax);
       qos = options ? checkQos(F_QOS, options.qos ?? 0) : 0;
       retain = options ? checkFlag(F_RETAIN, options.retain ?? false) : 0;
     } catch (e) {
@@ -105,7 +106,7 @@ export class MqttClient extends Emitter<ClientEvents> implements SessionListener
     let qos: number;
     try {
       qos = checkQos("qos", options?.qos ?? 0);
-      for (const t of topics) checkTopicFilter("topic", t, TOPIC_MIN, TOPIC_MAX);
+      for (const t of topics) checkTopicFilter("topic", t, TOPIC_MIN, this.modem.limits.topicMax);
     } catch (e) {
       this.refuse(e as Error, callback ? (err) => callback(err ?? null, []) : undefined);
       return this;
@@ -120,7 +121,7 @@ export class MqttClient extends Emitter<ClientEvents> implements SessionListener
   unsubscribe(topic: string | string[], callback?: DoneCallback): this {
     const topics = Array.isArray(topic) ? topic : [topic];
     try {
-      for (const t of topics) checkTopicFilter("topic", t, TOPIC_MIN, TOPIC_MAX);
+      for (const t of topics) checkTopicFilter("topic", t, TOPIC_MIN, this.modem.limits.topicMax);
     } catch (e) {
       this.refuse(e as Error, callback);
       return this;

@@ -1,17 +1,5 @@
-import {
-  CLIENT_ID_STRING_MAX,
-  HOST_MAX,
-  KEEPALIVE_MAX,
-  KEEPALIVE_MIN,
-  PASSWORD_MAX,
-  PAYLOAD_MAX,
-  PORT_MAX,
-  PORT_MIN,
-  QOS_MAX,
-  TOPIC_MAX,
-  TOPIC_MIN,
-  USERNAME_MAX,
-} from "cellmqtt/modem/limits";
+import { KEEPALIVE_MIN, PAYLOAD_MAX, PORT_MIN, QOS_MAX, TOPIC_MIN } from "cellmqtt/modem/limits";
+import { manualLimits, type ModemLimits } from "cellmqtt/modem/limits-probe";
 import type { SessionConfig } from "cellmqtt/modem/session";
 import { ValidationError, checkFlag, checkInteger, checkQuotable, checkTopicName } from "cellmqtt/modem/validate";
 
@@ -56,10 +44,10 @@ export interface ConnectOptions {
 }
 
 /** Payload as bytes: strings are UTF-8 encoded (allocates; pass a Uint8Array on hot paths). */
-export function payloadBytes(field: string, payload: string | Uint8Array): Uint8Array {
+export function payloadBytes(field: string, payload: string | Uint8Array, max = PAYLOAD_MAX): Uint8Array {
   const bytes = payload instanceof Uint8Array ? payload : typeof payload === "string" ? utf8(payload) : payload;
   if (!(bytes instanceof Uint8Array)) throw new ValidationError(field, "must be a string or Uint8Array");
-  if (bytes.length > PAYLOAD_MAX) throw new ValidationError(field, `length must be 0 to ${PAYLOAD_MAX} bytes, got ${bytes.length}`);
+  if (bytes.length > max) throw new ValidationError(field, `length must be 0 to ${max} bytes, got ${bytes.length}`);
   return bytes;
 }
 
@@ -68,24 +56,24 @@ export function checkQos(field: string, qos: unknown): 0 | 1 | 2 {
 }
 
 /** Validates every option and fills in defaults; throws a ValidationError naming the field. */
-export function sessionConfig(o: ConnectOptions): SessionConfig {
+export function sessionConfig(o: ConnectOptions, limits: ModemLimits = manualLimits()): SessionConfig {
   if (o === null || typeof o !== "object") throw new ValidationError("options", "must be an object");
   const will = o.will
     ? {
-        topic: checkTopicName("will.topic", o.will.topic, TOPIC_MIN, TOPIC_MAX),
-        payload: payloadBytes("will.payload", o.will.payload),
+        topic: checkTopicName("will.topic", o.will.topic, TOPIC_MIN, limits.topicMax),
+        payload: payloadBytes("will.payload", o.will.payload, limits.willPayloadMax),
         qos: checkQos("will.qos", o.will.qos ?? 0),
         retain: checkFlag("will.retain", o.will.retain ?? false),
       }
     : null;
   const reconnectMinMs = checkInteger("reconnectPeriod", o.reconnectPeriod ?? 1000, 1, 3_600_000);
   return {
-    host: checkQuotable("host", o.host, 1, HOST_MAX),
-    port: checkInteger("port", o.port ?? 1883, PORT_MIN, PORT_MAX),
-    clientId: checkQuotable("clientId", o.clientId ?? "", 0, CLIENT_ID_STRING_MAX),
-    username: checkQuotable("username", o.username ?? "", 0, USERNAME_MAX),
-    password: checkQuotable("password", o.password ?? "", 0, PASSWORD_MAX),
-    keepalive: checkInteger("keepalive", o.keepalive ?? 60, KEEPALIVE_MIN, KEEPALIVE_MAX),
+    host: checkQuotable("host", o.host, 1, limits.hostMax),
+    port: checkInteger("port", o.port ?? 1883, PORT_MIN, limits.portMax),
+    clientId: checkQuotable("clientId", o.clientId ?? "", 0, limits.clientIdMax),
+    username: checkQuotable("username", o.username ?? "", 0, limits.usernameMax),
+    password: checkQuotable("password", o.password ?? "", 0, limits.passwordMax),
+    keepalive: checkInteger("keepalive", o.keepalive ?? 60, KEEPALIVE_MIN, limits.keepaliveMax),
     clean: checkFlag("clean", o.clean ?? true),
     tls: o.tls === undefined ? -1 : checkInteger("tls", o.tls, 0, 9),
     will,
