@@ -3,7 +3,10 @@
  * StreamUart to the in-process modem emulator, an embedded broker behind it, and a plain `mqtt`
  * client as the other party.
  */
+import { once } from "node:events";
+import { createServer, type AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
+import { Aedes } from "aedes";
 import mqtt, { type MqttClient as PeerClient } from "mqtt";
 import { CellularModem } from "cellmqtt/modem/modem";
 import Client, { type ClientOptions, type ControlMessage, type ReadableOptions } from "cellmqtt/mqtt/ecma419-client";
@@ -27,8 +30,8 @@ interface Rig {
 
 let rig: Rig | null = null;
 
-async function start(): Promise<Rig> {
-  const broker = await startEmbeddedBroker();
+async function start(broker_?: EmbeddedBroker): Promise<Rig> {
+  const broker = broker_ ?? (await startEmbeddedBroker());
   const vm = new VirtualModem({ broker: broker.url, latencyMs: [1, 5] });
   const uart = new StreamUart(createModemStream(vm));
   const logs: string[] = [];
@@ -323,7 +326,7 @@ describe("ECMA-419 MQTT client over the modem emulator", () => {
         QoS: 0,
         retain: 0,
       },
-      onControl(this: Example, msg) {
+      onControl(this: Example, msg: ControlMessage) {
         if (device.network.mqtt.io.CONNACK === msg.operation) {
           this.write(null, {
             operation: device.network.mqtt.io.SUBSCRIBE,
@@ -360,10 +363,10 @@ describe("ECMA-419 MQTT client over the modem emulator", () => {
         if (device.network.mqtt.io.SUBACK === msg.operation) trace(`SUBACK - ${msg.id}\n`);
         if (device.network.mqtt.io.UNSUBACK === msg.operation) trace(`UNSUBACK - ${msg.id}\n`);
       },
-      onReadable(count, _options) {
+      onReadable(this: Example, count: number, _options: ReadableOptions) {
         trace(toString(this.read(count)) + "\n");
       },
-      onWritable(this: Example, count) {
+      onWritable(this: Example, count: number) {
         if (!this.remain) return;
 
         let repeat = count < this.remain ? count : this.remain;
@@ -375,7 +378,8 @@ describe("ECMA-419 MQTT client over the modem emulator", () => {
       onError() {
         trace("ERROR\n");
       },
-      // The example keeps its state on the client (`this.remain`): TypeScript wants a cast for that.
+      // Typed for TypeScript (the example is JavaScript), and it keeps state on the client
+      // (`this.remain`), which TypeScript accepts only through a cast.
     } as unknown as ClientOptions);
     r.clients.push(example);
 
@@ -472,5 +476,43 @@ describe("ECMA-419 MQTT client over the modem emulator", () => {
     r.vm.inject({ name: "restore" });
     await until("the four delivered", () => r.received.filter((m) => m.topic === "from/fill").length === 4, 15000);
     await until("budget back", () => seen.writable.at(-1) === 1024);
+  });
+
+  it("a broker refusal retrying cannot fix (bad user name or password) ends the client with onError, even with reconnect on", async () => {
+    const aedes = await Aedes.createBroker();
+    aedes.authenticate = (_client, username, _password, done) => {
+      if (username === "good") return done(null, true);
+      done(Object.assign(new Error("bad credentials"), { returnCode: 4 }), false);
+    };
+    const server = createServer((socket) => aedes.handle(socket));
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const { port } = server.address() as AddressInfo;
+    const broker: EmbeddedBroker = {
+      url: `mqtt://127.0.0.1:${port}`,
+      port,
+      close: async () => {
+        await new Promise<void>((resolve) => aedes.close(() => resolve()));
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      },
+    };
+    // The peer logs in as "good"; the client under test does not.
+    const realConnect = mqtt.connect;
+    (mqtt as { connect: typeof mqtt.connect }).connect = ((url: string, o: mqtt.IClientOptions) => realConnect(url, { ...o, username: "good" })) as typeof mqtt.connect;
+    let r: Rig;
+    try {
+      r = await start(broker);
+    } finally {
+      (mqtt as { connect: typeof mqtt.connect }).connect = realConnect;
+    }
+    const { seen, callbacks } = recorder();
+    const c = client(r, { ...callbacks, user: "bad", password: "nope", reconnectPeriod: 100 });
+    const error = await until("onError", () => seen.errors[0]);
+    expect(error.code).toBe("BAD_USERNAME_OR_PASSWORD");
+    expect(error.modemCode).toBe(703);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(seen.events).toEqual(["error"]);
+    expect(c.connected).toBe(false);
+    expect(r.vm.log.commands().filter((l) => l.startsWith("AT+MQTTOPEN=")).length).toBe(1);
   });
 });
