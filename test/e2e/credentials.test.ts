@@ -45,7 +45,6 @@ describe.concurrent("refused credentials", () => {
       );
       try {
         await waitFor(() => rig.errors.length > 0, 3000, () => rig.describe());
-        const first = rig.now();
         await sleep(WATCH_MS);
         const e = rig.errors[0]!;
         expect(e).toBeInstanceOf(MqttError);
@@ -65,7 +64,6 @@ describe.concurrent("refused credentials", () => {
         expect(rig.errors.every((x) => x instanceof MqttError && x.code === err.code)).toBe(true);
         expect(rig.errors.length).toBe(opens.length);
         expect(rig.count("connect")).toBe(0);
-        expect(rig.now() - first).toBeGreaterThanOrEqual(WATCH_MS);
       } finally {
         await rig.close();
       }
