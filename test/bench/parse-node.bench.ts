@@ -19,8 +19,8 @@ function runEngine(events: Events): void {
   const driver = new EngineDriver(events, t.commands);
   const engine = driver.engine;
   const stage = engine.rxStage;
+  driver.queueAll();
   for (const r of reads) {
-    driver.topUp();
     stage.set(r, 0);
     engine.received(r.length);
   }

@@ -50,7 +50,10 @@ host.gc();
 host.xsCounters(c0);
 let driver: EngineDriver | null = null;
 let parser: StringParser | null = null;
-if (mode === "engine") driver = new EngineDriver(events, t.commands);
+if (mode === "engine") {
+  driver = new EngineDriver(events, t.commands);
+  driver.queueAll();
+}
 else parser = new StringParser(events);
 host.gc();
 host.xsCounters(c1);
@@ -59,7 +62,6 @@ if (driver !== null) {
   const engine = driver.engine;
   const stage = engine.rxStage;
   for (let i = 0; i < count; i++) {
-    driver.topUp();
     const r = reads[i]!;
     stage.set(r, 0);
     engine.received(r.length);

