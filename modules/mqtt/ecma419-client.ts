@@ -187,6 +187,15 @@ const FAILURE = 0x80;
 const FUNCTION = "function";
 const NUMBER = "number";
 const STRING = "string";
+// Field names for validation, read from constants for the same reason.
+const F_TOPIC = "topic";
+const F_QOS = "QoS";
+const F_RETAIN = "retain";
+const F_DATA = "data";
+const F_BYTE_LENGTH = "byteLength";
+const F_ID = "id";
+const F_COUNT = "count";
+const F_BUFFER = "buffer";
 
 export default class ECMA419Client {
   static readonly CONNECT = 1;
@@ -291,14 +300,14 @@ export default class ECMA419Client {
     const rx = this.#rx;
     const left = rx === null ? 0 : rx.length - this.#rxAt;
     if (what === undefined || typeof what === NUMBER) {
-      const want = what === undefined ? left : checkInteger("count", what, 0, 0x7fffffff);
+      const want = what === undefined ? left : checkInteger(F_COUNT, what, 0, 0x7fffffff);
       const n = want < left ? want : left;
       if (n === 0) return want === 0 && rx !== null ? new ArrayBuffer(0) : undefined;
       const at = rx!.byteOffset + this.#rxAt;
       this.#rxAt += n;
       return rx!.buffer.slice(at, at + n) as ArrayBuffer;
     }
-    const dst = this.#view("buffer", what as BufferLike);
+    const dst = this.#view(F_BUFFER, what as BufferLike);
     const n = dst.length < left ? dst.length : left;
     if (n === 0) return 0;
     const from = this.#rxAt;
@@ -363,11 +372,11 @@ export default class ECMA419Client {
   // ---- writing ----
 
   #publish(data: BufferLike | string | null, options: WriteOptions, id: number): number {
-    const topic = checkTopicName("topic", options.topic, TOPIC_MIN, TOPIC_MAX);
-    const qos = checkQos("QoS", options.QoS ?? 0);
-    const retain = checkFlag("retain", options.retain ?? false);
-    const bytes = data === null ? EMPTY : this.#bytes("data", data);
-    const total = options.byteLength === undefined ? bytes.length : checkInteger("byteLength", options.byteLength, bytes.length, PAYLOAD_MAX);
+    const topic = checkTopicName(F_TOPIC, options.topic, TOPIC_MIN, TOPIC_MAX);
+    const qos = checkQos(F_QOS, options.QoS ?? 0);
+    const retain = checkFlag(F_RETAIN, options.retain ?? false);
+    const bytes = data === null ? EMPTY : this.#bytes(F_DATA, data);
+    const total = options.byteLength === undefined ? bytes.length : checkInteger(F_BYTE_LENGTH, options.byteLength, bytes.length, PAYLOAD_MAX);
     if (total > PAYLOAD_MAX) throw new ValidationError("data", `length must be 0 to ${PAYLOAD_MAX} bytes (the modem's limit), got ${total}`);
     const budget = this.#budget();
     if (total > budget) throw new Error(`write: overflow: a ${total}-byte message does not fit the outbox (${budget} bytes writable); wait for onWritable`);
@@ -391,7 +400,7 @@ export default class ECMA419Client {
     if (options !== undefined && options !== null) {
       throw new Error(`write: ${this.#stageLeft} bytes of the message to "${this.#stageTopic}" are still due: write them, with no options, first`);
     }
-    const bytes = data === null ? EMPTY : this.#bytes("data", data);
+    const bytes = data === null ? EMPTY : this.#bytes(F_DATA, data);
     if (bytes.length > this.#stageLeft) throw new Error(`write: ${bytes.length} bytes given, only ${this.#stageLeft} due for the message to "${this.#stageTopic}"`);
     const stage = this.#stage!;
     stage.set(bytes, this.#stageAt);
@@ -442,7 +451,7 @@ export default class ECMA419Client {
   }
 
   #packetId(options: WriteOptions): number {
-    if (options.id !== undefined) return checkInteger("id", options.id, 1, 65535);
+    if (options.id !== undefined) return checkInteger(F_ID, options.id, 1, 65535);
     this.#nextId = this.#nextId >= 65535 ? 1 : this.#nextId + 1;
     return this.#nextId;
   }
