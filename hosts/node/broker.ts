@@ -3,14 +3,19 @@ import { createServer, type AddressInfo, type Socket } from "node:net";
 import { Aedes } from "aedes";
 
 export interface EmbeddedBroker {
+  aedes: Aedes;
   url: string;
   port: number;
   close(): Promise<void>;
 }
 
-/** An aedes broker on a free loopback port: the default when no broker is given. */
-export async function startEmbeddedBroker(): Promise<EmbeddedBroker> {
+/**
+ * An aedes broker on a free loopback port: the default when no broker is given. `setup` may
+ * install hooks (an `authenticate` that refuses, say) before the first client connects.
+ */
+export async function startEmbeddedBroker(setup?: (aedes: Aedes) => void): Promise<EmbeddedBroker> {
   const aedes = await Aedes.createBroker();
+  setup?.(aedes);
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
     sockets.add(socket);
@@ -21,6 +26,7 @@ export async function startEmbeddedBroker(): Promise<EmbeddedBroker> {
   await once(server, "listening");
   const { port } = server.address() as AddressInfo;
   return {
+    aedes,
     url: `mqtt://127.0.0.1:${port}`,
     port,
     async close() {

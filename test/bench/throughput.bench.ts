@@ -12,13 +12,11 @@
  *
  * Run: npm run bench:throughput [-- --seconds 5 --payload 100 --baud 115200]
  */
-import { Aedes } from "aedes";
-import { createServer, type AddressInfo, type Socket } from "node:net";
-import { once } from "node:events";
 import { AtEngine } from "cellmqtt/at/engine";
 import { CellularModem } from "cellmqtt/modem/modem";
 import { connect } from "cellmqtt/mqtt/client";
 import { NodeClock } from "../../hosts/node/clock.ts";
+import { startEmbeddedBroker } from "../../hosts/node/broker.ts";
 import { VirtualModem } from "../../hosts/emulator/index.ts";
 import { PacedLine } from "./throughput-line.ts";
 
@@ -33,29 +31,8 @@ const BAUD = arg("baud", 115200);
 const QOS = arg("qos", 0) as 0 | 1;
 const CAPACITY = BAUD / 10;
 
-async function startAedes(): Promise<{ url: string; close(): Promise<void> }> {
-  const aedes = await Aedes.createBroker();
-  const sockets = new Set<Socket>();
-  const server = createServer((s) => {
-    sockets.add(s);
-    s.on("close", () => sockets.delete(s));
-    aedes.handle(s);
-  });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `mqtt://127.0.0.1:${port}`,
-    async close() {
-      await new Promise<void>((r) => aedes.close(() => r()));
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((r) => server.close(() => r()));
-    },
-  };
-}
-
 async function main(): Promise<void> {
-  const broker = await startAedes();
+  const broker = await startEmbeddedBroker();
   const vm = new VirtualModem({ broker: broker.url, baud: BAUD, latencyMs: 0 });
   const clock = new NodeClock();
   const line = new PacedLine(CAPACITY, (bytes) => vm.input(bytes));

@@ -2,41 +2,15 @@
  * Test harness: an in-process aedes broker on a free loopback port and a virtual modem driven with
  * raw AT bytes, with helpers that wait for output patterns instead of sleeping.
  */
-import { once } from "node:events";
-import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
-import { Aedes } from "aedes";
 import mqtt, { type MqttClient } from "mqtt";
 import { VirtualModem } from "../../hosts/emulator/index.ts";
 import type { VirtualModemOptions } from "../../hosts/emulator/index.ts";
+import { startEmbeddedBroker, type EmbeddedBroker } from "../../hosts/node/broker.ts";
 
-export interface Broker {
-  aedes: Aedes;
-  url: string;
-  close(): Promise<void>;
-}
+export type Broker = EmbeddedBroker;
 
-export async function startBroker(setup?: (aedes: Aedes) => void): Promise<Broker> {
-  const aedes = await Aedes.createBroker();
-  setup?.(aedes);
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-    aedes.handle(socket);
-  });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
-  return {
-    aedes,
-    url: `mqtt://127.0.0.1:${port}`,
-    async close() {
-      await new Promise<void>((resolve) => aedes.close(() => resolve()));
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
+/** The host's embedded broker (aedes on a free loopback port). */
+export const startBroker = startEmbeddedBroker;
 
 /** A modem plus everything it has written toward the device, as latin1 text. */
 export class Device {
