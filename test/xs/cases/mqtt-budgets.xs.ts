@@ -10,6 +10,7 @@ import type { AlarmTimer, Clock, TxPort } from "cellmqtt/at/port";
 import { AtEngine as Engine } from "cellmqtt/at/engine";
 import { CellularModem } from "cellmqtt/modem/modem";
 import { connect, type MessageInfo, type MqttClient } from "cellmqtt/mqtt/client";
+import Ecma419Client from "cellmqtt/mqtt/ecma419-client";
 import { assert, assertEqual, budget, run, test } from "../harness.ts";
 
 function ascii(s: string): Uint8Array {
@@ -210,6 +211,34 @@ budget("receive on an exact-topic subscription, mode 1 (+MQTTMSGI, AT+MQTTREAD, 
     r.modem.feed(announce);
     r.modem.drain();
   };
+});
+
+budget("ECMA-419 client: onReadable on an exact-topic subscription, read(buffer) into the app's own bytes", () => {
+  const scripted = new ScriptedModem();
+  const clock = new StillClock();
+  const engine = new Engine({ tx: scripted, clock });
+  scripted.engine = engine;
+  const modem = new CellularModem(engine, clock);
+  const into = new Uint8Array(64);
+  const seen = { count: 0, bytes: 0 };
+  const client = new Ecma419Client({
+    modem,
+    host: "broker.example.com",
+    id: "budget-419",
+    onReadable(this: Ecma419Client, count: number, options: { topic: string }) {
+      seen.count++;
+      seen.bytes += this.read(into) + (options.topic === COMMAND_TOPIC ? 0 : 1000);
+    },
+  });
+  for (let i = 0; i < 50; i++) scripted.drain();
+  client.write(null, { operation: Ecma419Client.SUBSCRIBE, items: [{ topic: COMMAND_TOPIC, QoS: 1 }] });
+  for (let i = 0; i < 5; i++) scripted.drain();
+  const line = ascii(`\r\n+MQTTMSG: 1,1,"${COMMAND_TOPIC}","set interval=5000; mode=eco; led=on"\r\n`);
+  scripted.feed(line);
+  // The path measured is the one that delivers: one message, all 34 bytes read, the exact topic.
+  assertEqual(seen.count, 1, "messages read by onReadable");
+  assertEqual(seen.bytes, 34, "bytes read (1000 more if the topic were not the subscription's)");
+  return () => scripted.feed(line);
 });
 
 test("the budget paths really ran: acks, messages and topics counted", () => {
