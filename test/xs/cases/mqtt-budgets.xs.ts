@@ -235,9 +235,9 @@ budget("ECMA-419 client: onReadable on an exact-topic subscription, read(buffer)
   for (let i = 0; i < 5; i++) scripted.drain();
   const line = ascii(`\r\n+MQTTMSG: 1,1,"${COMMAND_TOPIC}","set interval=5000; mode=eco; led=on"\r\n`);
   scripted.feed(line);
-  // The path measured is the one that delivers: one message, all 34 bytes read, the exact topic.
+  // The path measured is the one that delivers: one message, all 35 bytes read, the exact topic.
   assertEqual(seen.count, 1, "messages read by onReadable");
-  assertEqual(seen.bytes, 34, "bytes read (1000 more if the topic were not the subscription's)");
+  assertEqual(seen.bytes, 35, "bytes read (1000 more if the topic were not the subscription's)");
   return () => scripted.feed(line);
 });
 
