@@ -3,10 +3,7 @@
  * StreamUart to the in-process modem emulator, an embedded broker behind it, and a plain `mqtt`
  * client as the other party.
  */
-import { once } from "node:events";
-import { createServer, type AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { Aedes } from "aedes";
 import mqtt, { type MqttClient as PeerClient } from "mqtt";
 import { CellularModem } from "cellmqtt/modem/modem";
 import Client, { type ClientOptions, type ControlMessage, type ReadableOptions } from "cellmqtt/mqtt/ecma419-client";
@@ -479,23 +476,12 @@ describe("ECMA-419 MQTT client over the modem emulator", () => {
   });
 
   it("a broker refusal retrying cannot fix (bad user name or password) ends the client with onError, even with reconnect on", async () => {
-    const aedes = await Aedes.createBroker();
-    aedes.authenticate = (_client, username, _password, done) => {
-      if (username === "good") return done(null, true);
-      done(Object.assign(new Error("bad credentials"), { returnCode: 4 }), false);
-    };
-    const server = createServer((socket) => aedes.handle(socket));
-    server.listen(0, "127.0.0.1");
-    await once(server, "listening");
-    const { port } = server.address() as AddressInfo;
-    const broker: EmbeddedBroker = {
-      url: `mqtt://127.0.0.1:${port}`,
-      port,
-      close: async () => {
-        await new Promise<void>((resolve) => aedes.close(() => resolve()));
-        await new Promise<void>((resolve) => server.close(() => resolve()));
-      },
-    };
+    const broker = await startEmbeddedBroker((aedes) => {
+      aedes.authenticate = (_client, username, _password, done) => {
+        if (username === "good") return done(null, true);
+        done(Object.assign(new Error("bad credentials"), { returnCode: 4 }), false);
+      };
+    });
     // The peer logs in as "good"; the client under test does not.
     const realConnect = mqtt.connect;
     (mqtt as { connect: typeof mqtt.connect }).connect = ((url: string, o: mqtt.IClientOptions) => realConnect(url, { ...o, username: "good" })) as typeof mqtt.connect;

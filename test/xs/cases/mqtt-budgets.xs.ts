@@ -225,7 +225,7 @@ budget("ECMA-419 client: onReadable on an exact-topic subscription, read(buffer)
     modem,
     host: "broker.example.com",
     id: "budget-419",
-    onReadable(this: Ecma419Client, count: number, options: { topic: string }) {
+    onReadable(this: Ecma419Client, _count: number, options: { topic: string }) {
       seen.count++;
       seen.bytes += this.read(into) + (options.topic === COMMAND_TOPIC ? 0 : 1000);
     },
