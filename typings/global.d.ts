@@ -10,3 +10,16 @@ interface XsTrace {
 }
 /** Writes to xsbug (or the console of the simulator); nothing adds a newline. */
 declare const trace: XsTrace;
+
+/**
+ * As in the SDK's xs.d.ts: a host buffer (memory a native module lends to JS) is an
+ * ArrayBufferLike without ArrayBuffer's methods, so code must not call `slice` on an
+ * `ArrayBufferLike` it did not make. Declared here so the firmware type-check catches it.
+ */
+declare class HostBuffer {
+  readonly byteLength: number;
+  private brand: boolean;
+}
+interface ArrayBufferTypes {
+  HostBuffer: HostBuffer;
+}

@@ -305,7 +305,8 @@ export default class ECMA419Client {
       if (n === 0) return want === 0 && rx !== null ? new ArrayBuffer(0) : undefined;
       const at = rx!.byteOffset + this.#rxAt;
       this.#rxAt += n;
-      return rx!.buffer.slice(at, at + n) as ArrayBuffer;
+      // The received bytes live in an ArrayBuffer this client made (never a host buffer).
+      return (rx!.buffer as ArrayBuffer).slice(at, at + n);
     }
     const dst = this.#view(F_BUFFER, what as BufferLike);
     const n = dst.length < left ? dst.length : left;
