@@ -49,6 +49,8 @@ const TAG_CALL = 9;
 const TAG_CSQ = 10;
 
 const SHORT_MS = 3000;
+/** Quiet time after the first `OK` of a sync, for late answers to commands sent during boot. */
+const SETTLE_MS = 150;
 const SILENT_AFTER = 3;
 const RESET_EVERY = 30;
 
@@ -73,6 +75,7 @@ export class NetworkLink implements CommandOwner {
   private readonly keyCsq: number;
   private readonly keyMipcall: number;
   private misses = 0;
+  private settling = false;
   private dialDeadline = 0;
 
   constructor(
@@ -202,8 +205,11 @@ export class NetworkLink implements CommandOwner {
         if (ok) this.listener.onSignal(this.rssi, this.ber);
         return;
       case TAG_SYNC:
-        if (ok) this.enter(LINK_CONFIGURING);
-        else this.retry();
+        if (!ok) return this.retry();
+        // Answers to commands sent while the modem was booting can still be on their way; a
+        // short quiet spell lets them land as strays instead of answering our next command.
+        this.settling = true;
+        this.timer.schedule(SETTLE_MS);
         return;
       case TAG_ECHO_OFF:
         if (ok) this.issue(TAG_RECEIVE_MODE, -1, SHORT_MS, (e) => cmd.mqttConf(e, this.settings.receiveMode));
@@ -257,6 +263,7 @@ export class NetworkLink implements CommandOwner {
 
   private enter(state: number): void {
     const wasUp = this.state === LINK_UP;
+    this.settling = false;
     this.state = state;
     this.timer.cancel();
     if (state !== LINK_UP) {
@@ -309,6 +316,11 @@ export class NetworkLink implements CommandOwner {
 
   /** Timer: a retry is due, or a data call's IP never came. */
   private step(): void {
+    if (this.settling) {
+      this.settling = false;
+      if (this.state === LINK_SYNCING) this.enter(LINK_CONFIGURING);
+      return;
+    }
     if (this.state === LINK_DIALING && this.dialDeadline > 0 && this.clock.now() >= this.dialDeadline) {
       this.dialDeadline = 0;
       this.listener.log("data call gave no IP in time");

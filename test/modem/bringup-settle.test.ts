@@ -1,0 +1,20 @@
+import { describe, expect, it } from "vitest";
+import { ModemRig } from "../support/modem-rig.ts";
+
+describe("bring-up after a boot", () => {
+  it("lets a late answer to a command sent while the modem booted land as a stray, not as the next command's answer", () => {
+    const rig = new ModemRig();
+    // The first AT went out while the modem was still booting; its OK comes late, after the
+    // answer to the sync AT, as seen through a pty that buffered it.
+    rig.fake.when(/^AT$/, (r) => {
+      r.final("OK");
+      r.raw("\r\nOK\r\n", 1);
+    }, 1);
+    const c = rig.connected();
+    expect(c.connected).toBe(true);
+    expect(rig.logs.some((l) => l.includes("SIM not ready"))).toBe(false);
+    expect(rig.logs.some((l) => l.includes("unhandled line"))).toBe(false);
+    expect(rig.logs.some((l) => l.includes("result with no command in flight"))).toBe(true);
+    expect(rig.fake.lines.slice(0, 4)).toEqual(["AT", "ATE0", "AT+MQTTCONF=1", "AT+CPIN?"]);
+  });
+});
