@@ -1,4 +1,3 @@
-import { codeAt } from "cellmqtt/at/bytes";
 import type { AtEngine, CommandEncoder, CommandOwner } from "cellmqtt/at/engine";
 import { FAILED_ROOM } from "cellmqtt/at/encoder";
 import type { AlarmTimer, Clock } from "cellmqtt/at/port";
@@ -7,6 +6,7 @@ import { Backoff } from "./backoff.ts";
 import * as cmd from "./commands.ts";
 import { MqttError, isRefusal, refusalError, type MqttErrorCode } from "./errors.ts";
 import { Outbox, QUEUED, SENDING, SENT } from "./outbox.ts";
+import { Subscriptions } from "./subscriptions.ts";
 import { bytesQuotable } from "./validate.ts";
 
 /** A validated connection configuration (see modules/mqtt for the user-facing options). */
@@ -115,16 +115,7 @@ export class MqttSession implements CommandOwner {
   private openedAt = -1;
   private everConnected = false;
   private ending = false;
-  // Subscriptions wanted, and which of them this connection has sent.
-  private readonly subTopics: string[] = [];
-  private readonly subQos: number[] = [];
-  private readonly subSent: boolean[] = [];
-  private readonly unsubTopics: string[] = [];
-  // Topics whose SUB/UNSUB got OK and await their `+MQTTSUB`/`+MQTTUNSUB` status, in order.
-  private readonly subAwaiting: string[] = [];
-  private readonly unsubAwaiting: string[] = [];
-  private readonly subSending: string[] = [];
-  private readonly unsubSending: string[] = [];
+  private readonly subs = new Subscriptions();
 
   constructor(
     readonly id: number,
@@ -207,33 +198,17 @@ export class MqttSession implements CommandOwner {
   }
 
   subscribe(topic: string, qos: number): void {
-    const k = this.subTopics.indexOf(topic);
-    if (k >= 0) {
-      this.subQos[k] = qos;
-      this.subSent[k] = false;
-    } else {
-      this.subTopics.push(topic);
-      this.subQos.push(qos);
-      this.subSent.push(false);
-    }
-    const u = this.unsubTopics.indexOf(topic);
-    if (u >= 0) this.unsubTopics.splice(u, 1);
+    this.subs.add(topic, qos);
     this.pump();
   }
 
   unsubscribe(topic: string): void {
-    const k = this.subTopics.indexOf(topic);
-    if (k >= 0) {
-      this.subTopics.splice(k, 1);
-      this.subQos.splice(k, 1);
-      this.subSent.splice(k, 1);
-    }
-    if (this.unsubTopics.indexOf(topic) < 0) this.unsubTopics.push(topic);
+    this.subs.remove(topic);
     this.pump();
   }
 
   get subscriptions(): readonly string[] {
-    return this.subTopics;
+    return this.subs.wanted;
   }
 
   // ---- from the modem ----
@@ -308,18 +283,14 @@ export class MqttSession implements CommandOwner {
   }
 
   onSubStatus(ok: boolean): void {
-    const topic = this.subAwaiting.shift();
+    const topic = this.subs.subscribeStatus(ok);
     if (topic === undefined) return;
-    if (!ok) {
-      this.error("SUBSCRIBE_FAILED", `client ${this.id}: subscribe to "${topic}" refused (+MQTTSUB: ${this.id},0)`);
-      const k = this.subTopics.indexOf(topic);
-      if (k >= 0) this.subSent[k] = true; // do not retry in this connection
-    }
+    if (!ok) this.error("SUBSCRIBE_FAILED", `client ${this.id}: subscribe to "${topic}" refused (+MQTTSUB: ${this.id},0)`);
     this.listener.onSubscribed(this, topic, ok);
   }
 
   onUnsubStatus(ok: boolean): void {
-    const topic = this.unsubAwaiting.shift();
+    const topic = this.subs.unsubscribeStatus();
     if (topic === undefined) return;
     if (!ok) this.error("UNSUBSCRIBE_FAILED", `client ${this.id}: unsubscribe from "${topic}" refused`);
     this.listener.onUnsubscribed?.(this, topic, ok);
@@ -338,20 +309,9 @@ export class MqttSession implements CommandOwner {
     this.listener.onMessage(this, topic, payload, qos);
   }
 
-  /**
-   * The subscription string equal to bytes [start, end), so an exact-topic message reuses it
-   * instead of making a string; null when none matches (a wildcard subscription's topic).
-   */
+  /** The subscription's own string for an exact-topic message; null for a wildcard's. */
   intern(bytes: Uint8Array, start: number, end: number): string | null {
-    const topics = this.subTopics;
-    const n = end - start;
-    for (let k = 0; k < topics.length; k++) {
-      const t = topics[k]!;
-      let i = 0;
-      while (i < n && codeAt(t, i) === bytes[start + i]) i++;
-      if (i === n && codeAt(t, n) !== codeAt(t, n)) return t;
-    }
-    return null;
+    return this.subs.intern(bytes, start, end);
   }
 
   // ---- CommandOwner ----
@@ -407,10 +367,9 @@ export class MqttSession implements CommandOwner {
         if (!ok && this.state === S_CLOSING) this.toIdle();
         return;
       case K_SUB: {
-        const topic = this.subSending.shift();
+        const topic = this.subs.subscribeDone(ok);
         if (topic === undefined) return;
-        if (ok) this.subAwaiting.push(topic);
-        else {
+        if (!ok) {
           this.error("SUBSCRIBE_FAILED", `client ${this.id}: AT+MQTTSUB for "${topic}" failed: ${resultName(result)}`);
           this.listener.onSubscribed(this, topic, false);
         }
@@ -418,11 +377,8 @@ export class MqttSession implements CommandOwner {
         return;
       }
       case K_UNSUB: {
-        const topic = this.unsubSending.shift();
-        if (topic !== undefined) {
-          if (ok) this.unsubAwaiting.push(topic);
-          else this.listener.onUnsubscribed?.(this, topic, false);
-        }
+        const topic = this.subs.unsubscribeDone(ok);
+        if (topic !== undefined && !ok) this.listener.onUnsubscribed?.(this, topic, false);
         this.pump();
         return;
       }
@@ -471,7 +427,7 @@ export class MqttSession implements CommandOwner {
     this.state = S_OPEN;
     this.openedAt = this.clock.now();
     this.everConnected = true;
-    for (let k = 0; k < this.subSent.length; k++) this.subSent[k] = false;
+    this.subs.connected();
     this.log("connected");
     this.listener.onConnect(this);
     this.pump();
@@ -575,10 +531,10 @@ export class MqttSession implements CommandOwner {
       return;
     }
     const engine = this.engine;
-    for (let k = 0; k < this.subTopics.length && engine.queueFree > 1; k++) {
-      if (!this.subSent[k] && !this.sendSubscribe(k)) return;
+    for (let k = this.subs.nextSubscribe(); k >= 0 && engine.queueFree > 1; k = this.subs.nextSubscribe()) {
+      if (!this.sendSubscribe(k)) return;
     }
-    while (this.unsubTopics.length > 0 && engine.queueFree > 1) {
+    while (this.subs.owesUnsubscribe && engine.queueFree > 1) {
       if (!this.sendUnsubscribe()) return;
     }
     const box = this.outbox;
@@ -609,23 +565,20 @@ export class MqttSession implements CommandOwner {
   // Kept out of `pump`'s loops: a closure's captured variables would make each pass through
   // those loops allocate a scope, even when nothing is sent.
   private sendSubscribe(k: number): boolean {
-    const topic = this.subTopics[k]!;
-    const qos = this.subQos[k]!;
+    const subs = this.subs;
+    const topic = subs.topic(k);
+    const qos = subs.qosOf(k);
     // Book-keeping first: a port that answers inside `write` finishes the command within `issue`.
-    this.subSent[k] = true;
-    this.subSending.push(topic);
+    subs.subscribing(k, true);
     if (this.issue(K_SUB, -1, (e) => cmd.mqttSub(e, this.id, topic, qos))) return true;
-    this.subSending.pop();
-    this.subSent[k] = false;
+    subs.subscribing(k, false);
     return false;
   }
 
   private sendUnsubscribe(): boolean {
-    const topic = this.unsubTopics.shift()!;
-    this.unsubSending.push(topic);
+    const topic = this.subs.takeUnsubscribe()!;
     if (this.issue(K_UNSUB, -1, (e) => cmd.mqttUnsub(e, this.id, topic))) return true;
-    this.unsubSending.pop();
-    this.unsubTopics.unshift(topic);
+    this.subs.untakeUnsubscribe();
     return false;
   }
 
@@ -658,20 +611,9 @@ export class MqttSession implements CommandOwner {
       const s = box.state(slot);
       if (s === SENDING || s === SENT) box.setState(slot, QUEUED);
     }
-    this.subSending.length = 0;
-    this.subAwaiting.length = 0;
     // Unsubscribes sent but not confirmed go again, like subscriptions, on the next connection.
-    this.requeueUnsubscribes(this.unsubAwaiting);
-    this.requeueUnsubscribes(this.unsubSending);
+    this.subs.disconnected();
     this.dropQoS0IfOffline();
-  }
-
-  private requeueUnsubscribes(list: string[]): void {
-    for (let i = 0; i < list.length; i++) {
-      const t = list[i]!;
-      if (this.subTopics.indexOf(t) < 0 && this.unsubTopics.indexOf(t) < 0) this.unsubTopics.push(t);
-    }
-    list.length = 0;
   }
 
   private dropQoS0IfOffline(): void {
