@@ -19,14 +19,43 @@ function ascii(s: string): Uint8Array {
   return out;
 }
 
-/** Time stands still: nothing times out, no backoff fires, during a budget. */
-class StillClock implements Clock {
+/**
+ * Time moves only when the set-up says so (bring-up waits on timers); during a budget it stands
+ * still, so no command times out and no backoff fires while operations are counted.
+ */
+class ManualClock implements Clock {
+  private time = 1000;
+  private readonly timers: { due: number; fire: () => void }[] = [];
   now(): number {
-    return 1000;
+    return this.time;
   }
-  timer(): AlarmTimer {
-    return { schedule() {}, cancel() {} };
+  timer(fire: () => void): AlarmTimer {
+    const t = { due: -1, fire };
+    this.timers.push(t);
+    return {
+      schedule: (ms: number) => void (t.due = this.time + ms),
+      cancel: () => void (t.due = -1),
+    };
   }
+  /** Moves time on by `ms`, firing what falls due. */
+  advance(ms: number): void {
+    this.time += ms;
+    for (const t of this.timers) {
+      if (t.due >= 0 && t.due <= this.time) {
+        t.due = -1;
+        t.fire();
+      }
+    }
+  }
+}
+
+/** Bring-up and connect: answers fed and time moved on until the modem has nothing more to say. */
+function settle(modem: ScriptedModem, clock: ManualClock): void {
+  for (let i = 0; i < 60; i++) {
+    modem.drain();
+    clock.advance(200);
+  }
+  modem.drain();
 }
 
 const RULES: [string, string][] = [
@@ -134,7 +163,7 @@ const COMMAND_TOPIC = "devices/abc/cmd";
 
 function rig(): Rig {
   const scripted = new ScriptedModem();
-  const clock = new StillClock();
+  const clock = new ManualClock();
   const engine = new Engine({ tx: scripted, clock });
   scripted.engine = engine;
   const modem = new CellularModem(engine, clock);
@@ -146,9 +175,9 @@ function rig(): Rig {
     if (topic === COMMAND_TOPIC) received.topicHits++;
   });
   // Bring-up and connect: every answer fed until the modem has nothing more to say.
-  for (let i = 0; i < 50; i++) scripted.drain();
+  settle(scripted, clock);
   client.subscribe(COMMAND_TOPIC, { qos: 1 });
-  scripted.drain();
+  settle(scripted, clock);
   return { modem: scripted, client, received };
 }
 
@@ -215,7 +244,7 @@ budget("receive on an exact-topic subscription, mode 1 (+MQTTMSGI, AT+MQTTREAD, 
 
 budget("ECMA-419 client: onReadable on an exact-topic subscription, read(buffer) into the app's own bytes", () => {
   const scripted = new ScriptedModem();
-  const clock = new StillClock();
+  const clock = new ManualClock();
   const engine = new Engine({ tx: scripted, clock });
   scripted.engine = engine;
   const modem = new CellularModem(engine, clock);
@@ -230,9 +259,9 @@ budget("ECMA-419 client: onReadable on an exact-topic subscription, read(buffer)
       seen.bytes += this.read(into) + (options.topic === COMMAND_TOPIC ? 0 : 1000);
     },
   });
-  for (let i = 0; i < 50; i++) scripted.drain();
+  settle(scripted, clock);
   client.write(null, { operation: Ecma419Client.SUBSCRIBE, items: [{ topic: COMMAND_TOPIC, QoS: 1 }] });
-  for (let i = 0; i < 5; i++) scripted.drain();
+  settle(scripted, clock);
   const line = ascii(`\r\n+MQTTMSG: 1,1,"${COMMAND_TOPIC}","set interval=5000; mode=eco; led=on"\r\n`);
   scripted.feed(line);
   // The path measured is the one that delivers: one message, all 35 bytes read, the exact topic.
