@@ -20,6 +20,14 @@ const AWAITING_PROMPT = 2;
 const SENDING_DATA = 3;
 const AWAITING_RESULT = 4;
 
+/** A queued command's record in the channel's table: five numbers per queue place. */
+const TAG = 0;
+const KEY = 1;
+const TIMEOUT = 2;
+const LINE_LENGTH = 3;
+const DATA_LENGTH = 4;
+export const RECORD_SIZE = 5;
+
 /**
  * Commands wait in a fixed queue with their encoded bytes in a fixed transmit region; one is in
  * flight at a time. Output goes to the port only within the budget the UART granted.
@@ -27,13 +35,15 @@ const AWAITING_RESULT = 4;
 export class CommandChannel {
   /** Bytes the port may take now. Unlimited unless the host reports a FIFO budget. */
   budget: number;
+  /**
+   * The command in flight: its owner (null when idle), tag and response key (-2 when idle).
+   * Kept as plain fields, not getters: the engine reads them for every line.
+   */
+  current: CommandOwner | null = null;
+  currentTag = 0;
+  currentKey = -2;
   private readonly encoder: CommandEncoder;
   private readonly owners: (CommandOwner | null)[];
-  private readonly tags: Int32Array;
-  private readonly keys: Int32Array;
-  private readonly timeouts: Int32Array;
-  private readonly lineLengths: Int32Array;
-  private readonly dataLengths: Int32Array;
   private readonly timer: AlarmTimer;
   private first = 0;
   private count = 0;
@@ -49,8 +59,14 @@ export class CommandChannel {
   /** Counts commands started, so a write loop can tell its command is over. */
   private serial = 0;
 
+  /**
+   * `table[tableAt, tableAt + depth * RECORD_SIZE)` holds the queued commands' numbers: a region
+   * of an array the engine shares out, since every typed array costs heap slots of its own.
+   */
   constructor(
     private readonly bytes: Uint8Array,
+    private readonly table: Int32Array,
+    private readonly tableAt: number,
     private readonly txBase: number,
     private readonly txCapacity: number,
     readonly depth: number,
@@ -63,11 +79,6 @@ export class CommandChannel {
     this.budget = budget;
     this.encoder = new CommandEncoder(bytes);
     this.owners = new Array<CommandOwner | null>(depth).fill(null);
-    this.tags = new Int32Array(depth);
-    this.keys = new Int32Array(depth);
-    this.timeouts = new Int32Array(depth);
-    this.lineLengths = new Int32Array(depth);
-    this.dataLengths = new Int32Array(depth);
     this.txHead = txBase;
     this.txTail = txBase;
     this.timer = clock.timer(() => this.expire());
@@ -89,15 +100,20 @@ export class CommandChannel {
 
   /** Owner of the command in flight, if any. */
   get owner(): CommandOwner | null {
-    return this.phase === IDLE ? null : this.owners[this.first]!;
+    return this.current;
   }
 
   get tag(): number {
-    return this.tags[this.first]!;
+    return this.table[this.record(this.first) + TAG]!;
   }
 
   get responseKey(): number {
-    return this.phase === IDLE ? -2 : this.keys[this.first]!;
+    return this.currentKey;
+  }
+
+  /** Where queue place `slot`'s numbers start in `table`. */
+  private record(slot: number): number {
+    return this.tableAt + slot * RECORD_SIZE;
   }
 
   /**
@@ -113,10 +129,11 @@ export class CommandChannel {
       this.txHead = this.txBase;
     }
     const slot = (this.first + this.count) % this.depth;
+    const r = this.record(slot);
     this.owners[slot] = owner;
-    this.tags[slot] = tag;
-    this.keys[slot] = responseKey;
-    this.timeouts[slot] = timeoutMs;
+    this.table[r + TAG] = tag;
+    this.table[r + KEY] = responseKey;
+    this.table[r + TIMEOUT] = timeoutMs;
     this.encoding = true;
     return this.encoder.open(this.txTail, this.txBase + this.txCapacity);
   }
@@ -131,8 +148,9 @@ export class CommandChannel {
       this.owners[slot] = null;
       return false;
     }
-    this.lineLengths[slot] = e.lineEnd - this.txTail;
-    this.dataLengths[slot] = e.pos - e.lineEnd;
+    const r = this.record(slot);
+    this.table[r + LINE_LENGTH] = e.lineEnd - this.txTail;
+    this.table[r + DATA_LENGTH] = e.pos - e.lineEnd;
     this.txTail = e.pos;
     this.count++;
     this.pump();
@@ -162,10 +180,13 @@ export class CommandChannel {
   finish(result: number, code: number): boolean {
     if (this.phase === IDLE) return false;
     const slot = this.first;
+    const r = this.record(slot);
     const owner = this.owners[slot]!;
-    const tag = this.tags[slot]!;
+    const tag = this.table[r + TAG]!;
     this.owners[slot] = null;
-    this.txHead += this.lineLengths[slot]! + this.dataLengths[slot]!;
+    this.current = null;
+    this.currentKey = -2;
+    this.txHead += this.table[r + LINE_LENGTH]! + this.table[r + DATA_LENGTH]!;
     this.first = (slot + 1) % this.depth;
     this.count--;
     if (this.count === 0) this.txHead = this.txTail = this.txBase;
@@ -214,20 +235,25 @@ export class CommandChannel {
       this.sent = 0;
       this.serial++;
       this.promptEarly = false;
-      this.scanner.promptWanted = this.dataLengths[this.first]! > 0;
-      const ms = this.timeouts[this.first]!;
+      const r = this.record(this.first);
+      this.current = this.owners[this.first]!;
+      this.currentTag = this.table[r + TAG]!;
+      this.currentKey = this.table[r + KEY]!;
+      this.scanner.promptWanted = this.table[r + DATA_LENGTH]! > 0;
+      const ms = this.table[r + TIMEOUT]!;
       this.deadline = this.clock.now() + ms;
       this.timer.schedule(ms);
     }
-    const slot = this.first;
+    const r = this.record(this.first);
+    const lineLength = this.table[r + LINE_LENGTH]!;
     if (this.phase === SENDING_LINE) {
-      if (!this.write(this.txHead, this.lineLengths[slot]!)) return;
+      if (!this.write(this.txHead, lineLength)) return;
       this.sent = 0;
-      if (this.dataLengths[slot]! === 0) this.phase = AWAITING_RESULT;
+      if (this.table[r + DATA_LENGTH]! === 0) this.phase = AWAITING_RESULT;
       else this.phase = this.promptEarly ? SENDING_DATA : AWAITING_PROMPT;
     }
     if (this.phase === SENDING_DATA) {
-      if (!this.write(this.txHead + this.lineLengths[slot]!, this.dataLengths[slot]!)) return;
+      if (!this.write(this.txHead + lineLength, this.table[r + DATA_LENGTH]!)) return;
       this.phase = AWAITING_RESULT;
     }
   }
@@ -256,8 +282,7 @@ export class CommandChannel {
       this.timer.schedule(late);
       return;
     }
-    const tag = this.tags[this.first]!;
-    this.onTimeout(tag);
+    this.onTimeout(this.currentTag);
     this.finish(RESULT_TIMEOUT, -1);
   }
 }

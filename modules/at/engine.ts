@@ -1,5 +1,5 @@
 import { ascii } from "./bytes.ts";
-import { CommandChannel, type CommandOwner } from "./channel.ts";
+import { CommandChannel, RECORD_SIZE, type CommandOwner } from "./channel.ts";
 import type { CommandEncoder } from "./encoder.ts";
 import { Fields } from "./fields.ts";
 import type { Clock, TxPort } from "./port.ts";
@@ -62,6 +62,8 @@ const STAT_STRAY = 3;
 const STAT_OVERFLOWS = 4;
 const STAT_TIMEOUTS = 5;
 const STAT_DROPPED = 6;
+/** Words before the command queue's table in the engine's buffer: the counters, and one spare. */
+const STATS = 8;
 
 function align4(n: number): number {
   return (n + 3) & ~3;
@@ -80,8 +82,11 @@ export class AtEngine implements ScanSink {
   readonly rxStage: Uint8Array;
   /** Shared field parser for handlers; valid until the next line. */
   readonly fields = new Fields();
-  /** Counters: lines, echoes, unhandled, stray results, overflows, timeouts, dropped input. */
-  readonly stats = new Int32Array(7);
+  /**
+   * Counters: lines, echoes, unhandled, stray results, overflows, timeouts, dropped input, at
+   * indices 0 to 6. (The array goes on past them: it is a view of the engine's whole buffer.)
+   */
+  readonly stats: Int32Array;
   onNotice: NoticeListener | null = null;
   /** Final errors this claims go to the handler listening on the `ERROR` token instead of the command. */
   errorClaim: ErrorClaim | null = null;
@@ -90,27 +95,42 @@ export class AtEngine implements ScanSink {
   private readonly scanner: Scanner;
   private readonly tokens = new TokenTable();
   private readonly channel: CommandChannel;
-  private readonly handlers: (LineHandler | null)[] = new Array<LineHandler | null>(32).fill(null);
+  /** Indexed by key; grown by `listen`, so it holds no more places than tokens listened to. */
+  private readonly handlers: (LineHandler | null)[] = [];
+  /** A final result's error code (`ERROR: <n>`) lands here. */
+  private readonly code = new Int32Array(1);
   private readonly keyOk: number;
   private readonly keyError: number;
   private readonly keyCme: number;
   private readonly keyCms: number;
+  private readonly stageAt: number;
   private rawSink: RawSink | null = null;
   private parsing = false;
 
   constructor(options: AtEngineOptions) {
+    // One buffer, laid out as: counters, the command queue's table, the stage, the receive ring,
+    // the transmit region. One Int32Array over all of it serves as `stats`, the queue's table
+    // and the scanner's word view: in XS each typed array costs heap slots of its own.
+    const depth = options.queueDepth ?? 8;
+    const tableAt = STATS;
+    const stageAt = 4 * (tableAt + depth * RECORD_SIZE);
     const stage = align4(options.stageSize ?? 128);
     const rx = align4(options.rxCapacity ?? 1024);
     const tx = align4(options.txCapacity ?? 2048);
-    this.bytes = new Uint8Array(stage + rx + tx);
-    this.rxStage = new Uint8Array(this.bytes.buffer, 0, stage);
-    this.ring = new ByteRing(this.bytes, stage, rx);
-    this.scanner = new Scanner(this.ring, this);
+    this.bytes = new Uint8Array(stageAt + stage + rx + tx);
+    const words = new Int32Array(this.bytes.buffer);
+    this.stats = words;
+    this.rxStage = new Uint8Array(this.bytes.buffer, stageAt, stage);
+    this.stageAt = stageAt;
+    this.ring = new ByteRing(this.bytes, stageAt + stage, rx);
+    this.scanner = new Scanner(this.ring, this, words);
     this.channel = new CommandChannel(
       this.bytes,
-      stage + rx,
+      words,
+      tableAt,
+      stageAt + stage + rx,
       tx,
-      options.queueDepth ?? 8,
+      depth,
       options.tx,
       options.clock,
       this.scanner,
@@ -136,7 +156,9 @@ export class AtEngine implements ScanSink {
 
   /** Sends every unsolicited line of `key` to `handler`. */
   listen(key: number, handler: LineHandler): void {
-    this.handlers[key] = handler;
+    const handlers = this.handlers;
+    while (handlers.length <= key) handlers.push(null);
+    handlers[key] = handler;
   }
 
   /** Lines starting with `prefix` are headers of length-bound reads: they end at their first quote. */
@@ -152,16 +174,18 @@ export class AtEngine implements ScanSink {
    * stages output there).
    */
   received(count: number): void {
-    let from = 0;
-    while (from < count) {
-      const ring = this.ring;
-      let n = count - from;
-      if (n > ring.free) n = ring.free;
+    const ring = this.ring;
+    let from = this.stageAt;
+    const end = from + count;
+    while (from < end) {
+      const free = ring.capacity - (ring.tail - ring.head);
+      let n = end - from;
+      if (n > free) n = free;
       // Compact fully, not just for these n bytes: input that arrives during the parse (a port
       // answering inside `write`) can only join after the tail, so it needs the free room there.
-      const shift = ring.reserve(ring.free);
+      const shift = ring.reserve(free);
       if (shift < 0 || n === 0) {
-        this.drop(count - from);
+        this.drop(end - from);
         return;
       }
       if (shift > 0) this.scanner.shifted(shift);
@@ -268,16 +292,21 @@ export class AtEngine implements ScanSink {
       this.stats[STAT_ECHOES]++;
       return;
     }
-    const key = this.tokens.lookup(bytes, start, end);
-    const body = this.tokens.body;
-    const channel = this.channel;
+    let key = this.keyOk;
+    let body = start;
+    // `OK` is a third of all lines: known without hashing.
+    if (c0 !== 0x6f || end - start !== 2 || bytes[start + 1] !== 0x4b || bytes[start] !== 0x4f) {
+      key = this.tokens.lookup(bytes, start, end);
+      body = this.tokens.body;
+    }
     if (key >= 0 && key <= this.keyCms) {
       this.final(key, bytes, body, end, start);
       return;
     }
-    const owner = channel.owner;
-    if (owner !== null && (key < 0 || key === channel.responseKey)) {
-      if (owner.onResponse(channel.tag, key, bytes, key < 0 ? start : body, end)) return;
+    const channel = this.channel;
+    const owner = channel.current;
+    if (owner !== null && (key < 0 || key === channel.currentKey)) {
+      if (owner.onResponse(channel.currentTag, key, bytes, key < 0 ? start : body, end)) return;
     }
     const handler = key >= 0 ? this.handlers[key] : null;
     if (handler) {
@@ -309,12 +338,12 @@ export class AtEngine implements ScanSink {
     if (key !== this.keyOk) {
       result = key === this.keyError ? RESULT_ERROR : key === this.keyCme ? RESULT_CME_ERROR : RESULT_CMS_ERROR;
       if (body > start) {
-        this.fields.parse(bytes, body, end);
-        code = this.fields.int(0);
+        this.fields.ints(bytes, body, end, this.code);
+        code = this.code[0]!;
       }
     }
     const claim = this.errorClaim;
-    if (code >= 0 && claim !== null && claim(code, this.channel.owner, this.channel.tag)) {
+    if (code >= 0 && claim !== null && claim(code, this.channel.current, this.channel.currentTag)) {
       const handler = this.handlers[this.keyError];
       if (handler) handler.onLine(this.keyError, bytes, body, end);
       return;

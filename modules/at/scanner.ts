@@ -1,4 +1,4 @@
-import { CR, LF, PLUS, PROMPT, QUOTE, SPACE } from "./bytes.ts";
+import { CR, LF, PROMPT, QUOTE, SPACE } from "./bytes.ts";
 import type { ByteRing } from "./ring.ts";
 
 /** Where framed input goes. Offsets index `bytes` and are valid only during the call. */
@@ -45,19 +45,26 @@ export class Scanner {
   private record = UNDECIDED;
   private dropped = 0;
   private recordPrefix: Uint8Array | null = null;
+  // The prefix's first two bytes (-1: none), so most lines are told apart without `matches`.
+  private prefix0 = -1;
+  private prefix1 = -1;
 
+  /** `words`, if given, must view the same bytes as `ring.bytes` (the engine shares its own). */
   constructor(
     private readonly ring: ByteRing,
     private readonly sink: ScanSink,
+    words?: Int32Array,
   ) {
     const b = ring.bytes;
-    this.words = new Int32Array(b.buffer, b.byteOffset, b.byteLength >> 2);
+    this.words = words ?? new Int32Array(b.buffer, b.byteOffset, b.byteLength >> 2);
     this.scan = ring.head;
   }
 
   /** Lines starting with `prefix` end at their first `"` (or line end) instead. Start-up only. */
   setRecordPrefix(prefix: Uint8Array): void {
     this.recordPrefix = prefix;
+    this.prefix0 = prefix.length > 0 ? prefix[0]! : -1;
+    this.prefix1 = prefix.length > 1 ? prefix[1]! : -1;
   }
 
   /**
@@ -90,62 +97,47 @@ export class Scanner {
     const ring = this.ring;
     const b = ring.bytes;
     for (;;) {
-      const head = ring.head;
+      // Re-read every pass: a sink may append input, ask for a raw read or reset the scanner.
+      let head = ring.head;
       const tail = ring.tail;
+      if (this.mode !== LINE) {
+        if (head >= tail) {
+          this.scan = tail;
+          return;
+        }
+        if (this.mode === RAW) this.runRaw(b, head, tail);
+        else this.runDiscard(head, tail);
+        continue;
+      }
+      // Line ends, and the space a modem may put after `>`, never start a line: skip them
+      // here, a byte at a time on locals, rather than one pass of this loop each.
+      let c = 0;
+      while (head < tail) {
+        c = b[head]!;
+        if (c !== LF && c !== CR && c !== SPACE) break;
+        head++;
+      }
+      ring.head = head;
       if (head >= tail) {
         this.scan = tail;
         return;
       }
-      if (this.scan < head) this.scan = head;
-      const mode = this.mode;
-      if (mode === RAW) {
-        if (this.rawSkipLineEnds) {
-          const c = b[head];
-          if (c === CR || c === LF) {
-            ring.head = head + 1;
-            continue;
-          }
-          this.rawSkipLineEnds = false;
-        }
-        let n = tail - head;
-        if (n > this.rawRemaining) n = this.rawRemaining;
-        const remaining = (this.rawRemaining -= n);
-        ring.head = head + n;
-        if (remaining === 0) this.mode = LINE;
-        this.sink.raw(b, head, head + n, remaining);
-        continue;
-      }
-      if (mode === DISCARD) {
-        const t = this.findLineEnd(this.scan, tail);
-        if (t < 0) {
-          this.dropped += tail - head;
-          ring.head = tail;
-          continue;
-        }
-        this.dropped += t - head;
-        ring.head = t + 1;
-        this.mode = LINE;
-        this.sink.overflow(this.dropped);
-        continue;
-      }
-      const c = b[head];
-      // Line ends, and the space a modem may put after `>`, never start a line.
-      if (c === CR || c === LF || c === SPACE) {
-        ring.head = head + 1;
-        continue;
-      }
+      let scan = this.scan;
+      if (scan < head) scan = head;
       if (c === PROMPT && this.promptWanted) {
         ring.head = head + 1;
         this.promptWanted = false;
         this.sink.prompt();
         continue;
       }
-      if (this.record === UNDECIDED) {
-        const prefix = this.recordPrefix;
-        if (c !== PLUS || prefix === null) this.record = NOT_RECORD;
-        else if (tail - head >= prefix.length) this.record = this.matches(head, prefix) ? RECORD : NOT_RECORD;
+      let record = this.record;
+      if (record === UNDECIDED) {
+        // Most lines differ from the prefix in their first two bytes; only the rest compare fully.
+        if (c !== this.prefix0 || (this.prefix1 >= 0 && tail - head >= 2 && b[head + 1] !== this.prefix1)) record = NOT_RECORD;
+        else if (tail - head >= this.recordPrefix!.length) record = this.matches(head, this.recordPrefix!) ? RECORD : NOT_RECORD;
+        this.record = record;
       }
-      const t = this.record === RECORD ? this.findHeaderEnd(this.scan, tail) : this.findLineEnd(this.scan, tail);
+      const t = record === RECORD ? this.findHeaderEnd(scan, tail) : this.findLineEnd(scan, tail);
       if (t < 0) {
         this.scan = tail;
         if (tail - head >= ring.capacity) {
@@ -162,6 +154,36 @@ export class Scanner {
       this.record = UNDECIDED;
       this.sink.line(b, head, t);
     }
+  }
+
+  private runRaw(b: Uint8Array, head: number, tail: number): void {
+    const ring = this.ring;
+    if (this.rawSkipLineEnds) {
+      while (head < tail && (b[head] === CR || b[head] === LF)) head++;
+      ring.head = head;
+      if (head >= tail) return;
+      this.rawSkipLineEnds = false;
+    }
+    let n = tail - head;
+    if (n > this.rawRemaining) n = this.rawRemaining;
+    const remaining = (this.rawRemaining -= n);
+    ring.head = head + n;
+    if (remaining === 0) this.mode = LINE;
+    this.sink.raw(b, head, head + n, remaining);
+  }
+
+  private runDiscard(head: number, tail: number): void {
+    const ring = this.ring;
+    const t = this.findLineEnd(this.scan < head ? head : this.scan, tail);
+    if (t < 0) {
+      this.dropped += tail - head;
+      ring.head = tail;
+      return;
+    }
+    this.dropped += t - head;
+    ring.head = t + 1;
+    this.mode = LINE;
+    this.sink.overflow(this.dropped);
   }
 
   private matches(at: number, prefix: Uint8Array): boolean {

@@ -23,6 +23,8 @@ export class Inbound implements CommandOwner, RawSink {
   private readonly topic = new Uint8Array(TOPIC_MAX);
   private readonly payload = new PayloadView(PAYLOAD_MAX);
   private readonly keyRead: number;
+  /** The integers of a `+MQTTREAD` or `+MQTTMSGI` header. */
+  private readonly values = new Int32Array(4);
   private reading = 0; // client id whose read is in flight, 0 when none
   private readQos = 0;
   private readTopicLength = 0;
@@ -68,9 +70,7 @@ export class Inbound implements CommandOwner, RawSink {
 
   /** `+MQTTMSGI: <id>,<qos>,<tlen>,<plen>`: one more message to read. */
   onAnnounce(bytes: Uint8Array, body: number, end: number): void {
-    const f = this.engine.fields;
-    f.parse(bytes, body, end);
-    const id = f.int(0);
+    const id = this.engine.fields.ints(bytes, body, end, this.values) > 0 ? this.values[0]! : -1;
     if (this.session(id) === null) return;
     this.pending[id]++;
     this.pump();
@@ -100,12 +100,12 @@ export class Inbound implements CommandOwner, RawSink {
 
   onResponse(tag: number, _key: number, bytes: Uint8Array, body: number, end: number): boolean {
     // `+MQTTREAD: <id>,<qos>,<tlen>,<plen>` then `"topic","payload"` read by length.
-    const f = this.engine.fields;
-    f.parse(bytes, body, end);
-    if (f.int(0) !== tag) return false;
-    this.readQos = f.int(1);
-    this.readTopicLength = f.int(2);
-    this.readPayloadLength = f.int(3);
+    const v = this.values;
+    const n = this.engine.fields.ints(bytes, body, end, v);
+    if (n < 1 || v[0] !== tag) return false;
+    this.readQos = n > 1 ? v[1]! : -1;
+    this.readTopicLength = n > 2 ? v[2]! : -1;
+    this.readPayloadLength = n > 3 ? v[3]! : -1;
     this.received = true;
     if (this.readTopicLength <= 0) return true; // `+MQTTREAD: <id>,0,0,0`: nothing there
     if (this.readTopicLength > TOPIC_MAX || this.readPayloadLength < 0 || this.readPayloadLength > PAYLOAD_MAX) {

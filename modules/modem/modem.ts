@@ -33,6 +33,8 @@ export class CellularModem implements NetworkListener, LineHandler {
   readonly inbound: Inbound;
   private readonly log_: (message: string) => void;
   private readonly keys: Int32Array;
+  /** The integers of a `<id>,<status>` line. */
+  private readonly values = new Int32Array(2);
   private readonly keyError: number;
 
   constructor(
@@ -106,11 +108,11 @@ export class CellularModem implements NetworkListener, LineHandler {
     if (key === k[10] || key === k[11]) return this.registrationReport(bytes, body, end);
     if (key === this.keyError) return this.refusedLate(bytes, body, end);
     // `+MQTTxxx: <id>,<status|cause>`
-    const f = this.engine.fields;
-    f.parse(bytes, body, end);
-    const id = f.int(0);
-    const value = f.int(1);
-    if ((id !== 1 && id !== 2) || f.count !== 2) {
+    const v = this.values;
+    const n = this.engine.fields.ints(bytes, body, end, v);
+    const id = n > 0 ? v[0]! : -1;
+    const value = n > 1 ? v[1]! : -1;
+    if ((id !== 1 && id !== 2) || n !== 2) {
       this.log_(`ignored: ${this.engine.tokenName(key)}: ${text(bytes, body, end)}`);
       return;
     }

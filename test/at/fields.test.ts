@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Fields } from "cellmqtt/at/fields";
 import { bytesOf } from "../support/mock-uart.ts";
@@ -47,5 +48,26 @@ describe("Fields", () => {
   it("rejects non-numbers as integers", () => {
     const { f } = parse("1a,,99999999999");
     expect([f.int(0), f.int(1), f.int(2), f.int(9)]).toEqual([-1, -1, -1, -1]);
+  });
+
+  it("ints agrees with parse and int on every body, integer-only or not", () => {
+    const alphabet = ["0", "1", "7", "9", ",", " ", '"', "(", ")", "-", "a"];
+    const body = fc.array(fc.constantFrom(...alphabet), { maxLength: 40 }).map((a) => a.join(""));
+    const numbers = fc.array(fc.oneof(fc.nat(), fc.constant(2 ** 31), fc.constant(99999999999)), { maxLength: 20 }).chain((ns) =>
+      fc.constantFrom(",", ", ", " ,", ",  ").map((sep) => ns.join(sep) + (ns.length % 3 === 0 ? " " : "")),
+    );
+    fc.assert(
+      fc.property(fc.oneof(body, numbers), fc.integer({ min: 1, max: 17 }), (text, room) => {
+        const b = bytesOf(text);
+        const f = new Fields();
+        const n = f.parse(b, 0, b.length);
+        const expected = Array.from({ length: Math.min(n, room) }, (_, i) => f.int(i));
+        const out = new Int32Array(room).fill(-7);
+        const m = new Fields().ints(b, 0, b.length, out);
+        expect(m).toBe(n);
+        expect(Array.from(out.subarray(0, Math.min(n, room)))).toEqual(expected);
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

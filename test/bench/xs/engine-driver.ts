@@ -62,6 +62,7 @@ export class EngineDriver implements CommandOwner, LineHandler, RawSink {
   private payloadHash = 0;
   private readonly positions = new Int32Array(6);
   private readonly sampled = new Int32Array(6);
+  private readonly values = new Int32Array(4);
 
   constructor(
     readonly events: Events,
@@ -102,18 +103,25 @@ export class EngineDriver implements CommandOwner, LineHandler, RawSink {
     }
   }
 
+  // As the modem layer does: `fields.parse` for the quoted +MQTTMSG, `fields.ints` for the
+  // integer-only bodies.
   onLine(key: number, bytes: Uint8Array, body: number, end: number): void {
     const f = this.engine.fields;
-    f.parse(bytes, body, end);
     const ev = this.events;
     if (key === this.keyMsg) {
+      f.parse(bytes, body, end);
       ev.message(EV_MESSAGE, f.int(0), f.int(1));
       ev.bytes(bytes, f.start(2), f.end(2));
       ev.bytes(bytes, f.start(3), f.end(3));
-    } else if (key === this.keyMsgi) ev.announce(f.int(0), f.int(1), f.int(2), f.int(3));
-    else if (key === this.keyPub) ev.ack(1, f.int(0), f.int(1));
-    else if (key === this.keySub) ev.ack(2, f.int(0), f.int(1));
-    else if (key === this.keyCsq) ev.csq(f.int(0), f.int(1));
+      return;
+    }
+    const v = this.values;
+    v.fill(-1);
+    f.ints(bytes, body, end, v);
+    if (key === this.keyMsgi) ev.announce(v[0]!, v[1]!, v[2]!, v[3]!);
+    else if (key === this.keyPub) ev.ack(1, v[0]!, v[1]!);
+    else if (key === this.keySub) ev.ack(2, v[0]!, v[1]!);
+    else if (key === this.keyCsq) ev.csq(v[0]!, v[1]!);
   }
 
   onResponse(_tag: number, key: number, bytes: Uint8Array, body: number, end: number): boolean {
@@ -122,12 +130,13 @@ export class EngineDriver implements CommandOwner, LineHandler, RawSink {
       return true;
     }
     if (key !== this.keyRead) return false;
-    const f = this.engine.fields;
-    f.parse(bytes, body, end);
-    this.id = f.int(0);
-    this.qos = f.int(1);
-    const tlen = (this.tlen = f.int(2));
-    const plen = (this.plen = f.int(3));
+    const v = this.values;
+    v.fill(-1);
+    this.engine.fields.ints(bytes, body, end, v);
+    this.id = v[0]!;
+    this.qos = v[1]!;
+    const tlen = (this.tlen = v[2]!);
+    const plen = (this.plen = v[3]!);
     this.at = 0;
     this.topicHash = this.payloadHash = 0x811c9dc5 | 0;
     const p = this.positions;
