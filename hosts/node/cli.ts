@@ -46,8 +46,8 @@ const mode = positionals[0] ?? "demo";
 const out = new Printer(values.json);
 
 if (values.help || (mode !== "demo" && mode !== "run")) {
-  console.log("usage: cli.ts demo [--broker URL] [--duration s] [--interval ms] [--json]");
-  console.log("       cli.ts run --device PATH|tcp:HOST:PORT --host BROKER [--port N] [--client-id ID] [--username U] [--password P] [--apn APN] [--interval ms] [--json]");
+  console.log("usage: cellmqtt demo [--broker URL] [--duration s] [--interval ms] [--json]");
+  console.log("       cellmqtt run --device PATH|tcp:HOST:PORT --host BROKER [--port N] [--client-id ID] [--username U] [--password P] [--apn APN] [--interval ms] [--json]");
   process.exit(values.help ? 0 : 2);
 }
 
@@ -160,8 +160,6 @@ async function run(): Promise<void> {
   out.line("host", `modem on ${values.device}`);
   const uart = new StreamUart(stream);
   const app = startApp(uart, settingsFrom({}));
-  uart.engine.receive(new Uint8Array(0));
-  app.modem.start();
   stopOn(async () => {
     await new Promise<void>((resolve) => {
       app.stop(() => resolve());
