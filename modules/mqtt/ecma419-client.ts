@@ -131,7 +131,13 @@ export interface WriteOptions {
 
 type ClientCallback<A extends unknown[]> = (this: ECMA419Client, ...args: A) => void;
 
-export interface ClientOptions {
+/** Options the two faces share, with the same meaning (see ConnectOptions). */
+type SessionExtras = Pick<
+  ConnectOptions,
+  "reconnect" | "reconnectPeriod" | "reconnectMaxPeriod" | "stableAfter" | "connectTimeout" | "commandTimeout" | "queueQoS0" | "publishAttempts" | "tls"
+>;
+
+export interface ClientOptions extends SessionExtras {
   /** The modem to use: a CellularModem, started here if it is not yet. */
   modem: CellularModem;
   /** The modem's MQTT client slot, 1 (the default) or 2. */
@@ -156,15 +162,6 @@ export interface ClientOptions {
   onClose?: ClientCallback<[]>;
   onError?: ClientCallback<[error: MqttError]>;
   onLog?: ClientCallback<[line: string]>;
-  reconnect?: boolean;
-  reconnectPeriod?: number;
-  reconnectMaxPeriod?: number;
-  stableAfter?: number;
-  connectTimeout?: number;
-  commandTimeout?: number;
-  queueQoS0?: boolean;
-  publishAttempts?: number;
-  tls?: number;
 }
 
 /** One SUBSCRIBE or UNSUBSCRIBE write awaiting the modem's status for each of its topics. */

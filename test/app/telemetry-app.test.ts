@@ -5,6 +5,7 @@ import { startEmbeddedBroker, type EmbeddedBroker } from "../../hosts/node/broke
 import { StreamUart } from "../../hosts/node/stream-uart.ts";
 import { TelemetryApp } from "../../src/app.ts";
 import { resolveSettings, type AppSettings } from "../../src/settings.ts";
+import { until } from "../support/wait.ts";
 
 interface Rig {
   broker: EmbeddedBroker;
@@ -61,16 +62,6 @@ afterEach(async () => {
   await r.vm.close();
   await r.broker.close();
 });
-
-async function until<T>(what: string, probe: () => T | undefined | false, ms = 8000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const response = (r: Rig, match: (body: Record<string, unknown>) => boolean): Record<string, unknown> | undefined =>
   r.received.filter((m) => m.topic === "t/responses").map((m) => JSON.parse(m.text) as Record<string, unknown>).find(match);

@@ -13,6 +13,7 @@ import { ValidationError } from "cellmqtt/modem/validate";
 import { VirtualModem, createModemStream } from "../../hosts/emulator/index.ts";
 import { startEmbeddedBroker, type EmbeddedBroker } from "../../hosts/node/broker.ts";
 import { StreamUart } from "../../hosts/node/stream-uart.ts";
+import { until } from "../support/wait.ts";
 
 interface Rig {
   broker: EmbeddedBroker;
@@ -53,16 +54,6 @@ afterEach(async () => {
   await r.vm.close();
   await r.broker.close();
 });
-
-async function until<T>(what: string, probe: () => T | undefined | false, ms = 8000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /** What a client reported, in order; control messages and readable options copied (they are reused). */
 interface Seen {

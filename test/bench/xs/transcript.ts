@@ -6,6 +6,8 @@
  * reports, both as command responses and unsolicited. Runs in XS and in Node.
  */
 
+import { prng } from "../../support/prng.ts";
+
 /** What the host sends, in order; answers in the transcript come in the same order. */
 export const CMD_READ = 0;
 export const CMD_PUB = 1;
@@ -21,17 +23,6 @@ export interface Transcript {
 }
 
 const TOPICS = ["devices/4f2a9c/cmd", "devices/4f2a9c/config", "fleet/all/ota", "devices/4f2a9c/cmd/reboot"];
-
-/** xorshift32, so every run (and every engine) sees the same bytes. */
-function prng(seed: number): () => number {
-  let x = seed | 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x100000000;
-  };
-}
 
 export function generate(targetBytes = 200 * 1024, seed = 0x2545f491): Transcript {
   const random = prng(seed);

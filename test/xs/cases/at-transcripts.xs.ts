@@ -6,6 +6,7 @@
 import { Recorder } from "../../at/recorder.ts";
 import { transcripts, type Transcript } from "../../at/transcripts.ts";
 import { assert, assertEqual, assertSameList, run, test } from "../harness.ts";
+import { prng } from "../../support/prng.ts";
 
 function bytesOf(text: string): Uint8Array {
   const out = new Uint8Array(text.length);
@@ -30,17 +31,6 @@ function cutAt(data: Uint8Array, cuts: number[]): Uint8Array[] {
   }
   parts.push(data.slice(from));
   return parts;
-}
-
-/** xorshift32: the same "random" chunkings in every run. */
-function prng(seed: number): () => number {
-  let x = seed | 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x100000000;
-  };
 }
 
 for (const t of transcripts) {
