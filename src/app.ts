@@ -1,3 +1,4 @@
+import { text } from "cellmqtt/at/bytes";
 import type { AtEngine } from "cellmqtt/at/engine";
 import type { AlarmTimer, Clock } from "cellmqtt/at/port";
 import { CellularModem } from "cellmqtt/modem/modem";
@@ -78,7 +79,7 @@ export class TelemetryApp {
     c.on("close", () => log("closed"));
     c.on("error", (e) => log(`error: ${e.message}`));
     c.on("message", (topic, payload) => {
-      if (topic === settings.topicCommands) this.command(latin1(payload));
+      if (topic === settings.topicCommands) this.command(text(payload, 0, payload.length));
     });
   }
 
@@ -171,10 +172,4 @@ export class TelemetryApp {
   private reply(body: Record<string, unknown>): void {
     this.client.publish(this.settings.topicResponses, JSON.stringify(body), { qos: 1 });
   }
-}
-
-function latin1(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]!);
-  return s;
 }
