@@ -5,6 +5,7 @@ import { text } from "cellmqtt/at/bytes";
 import { isRefusal } from "./errors.ts";
 import { Inbound } from "./inbound.ts";
 import { LimitsProbe, manualLimits, type ModemLimits } from "./limits-probe.ts";
+import { Query, type QueryAnswer, type QueryName } from "./query.ts";
 import { NetworkLink, type NetworkListener, type NetworkSettings } from "./network.ts";
 import { MqttSession, type SessionListener } from "./session.ts";
 
@@ -90,6 +91,15 @@ export class CellularModem implements NetworkListener, LineHandler {
       this.log_(`limits: topic ${l.topicMax}, payload ${l.payloadMax}, user ${l.usernameMax}, client id ${l.clientIdMax}, ids ${l.clientIds.join(",")}`);
       done?.(l);
     }, this.log_).start();
+  }
+
+  /**
+   * Asks a query form (`AT+MQTTUSER?`, `AT+MQTTOPEN?`, `AT+MQTTCLOSE?`, `AT+MQTTCONF?`,
+   * `AT+MQTTWILL?`) and calls `done` with its answer lines: what the modem holds for each
+   * client id, for diagnostics. (`AT+MQTTUSER?` shows the stored password: log it with care.)
+   */
+  query(name: QueryName, done: (answer: QueryAnswer) => void): boolean {
+    return new Query(this.engine, name, done).start();
   }
 
   /** Brings the network up; sessions connect when it is. */
