@@ -33,55 +33,76 @@ export const RECORD_SIZE = 5;
  * flight at a time. Output goes to the port only within the budget the UART granted.
  */
 export class CommandChannel {
-  /** Bytes the port may take now. Unlimited unless the host reports a FIFO budget. */
-  budget: number;
   /**
    * The command in flight: its owner (null when idle), tag and response key (-2 when idle).
-   * Kept as plain fields, not getters: the engine reads them for every line.
+   * Plain fields, not getters, read by the engine for every line; and first, with the other
+   * fields the per-command path uses: XS finds an instance's properties by walking them in order.
    */
   current: CommandOwner | null = null;
   currentTag = 0;
   currentKey = -2;
-  private readonly encoder: CommandEncoder;
-  private readonly owners: (CommandOwner | null)[];
-  private readonly timer: AlarmTimer;
+  private phase = IDLE;
   private first = 0;
   private count = 0;
+  private readonly table: Int32Array;
+  private readonly tableAt: number;
+  private readonly owners: (CommandOwner | null)[];
+  readonly depth: number;
   private txHead: number;
   private txTail: number;
-  private phase = IDLE;
+  private readonly txBase: number;
   private sent = 0;
+  /** Bytes the port may take now. Unlimited unless the host reports a FIFO budget. */
+  budget: number;
+  /** Counts commands started, so a write loop can tell its command is over. */
+  private serial = 0;
+  private readonly scanner: Scanner;
+  private readonly timer: AlarmTimer;
+  private readonly clock: Clock;
+  private readonly tx: TxPort;
+  private readonly bytes: Uint8Array;
   private deadline = 0;
   private encoding = false;
   private pumping = false;
   private pumpAgain = false;
   private promptEarly = false;
-  /** Counts commands started, so a write loop can tell its command is over. */
-  private serial = 0;
+  private readonly encoder: CommandEncoder;
+  private readonly txCapacity: number;
+  private readonly onTimeout: (tag: number) => void;
 
   /**
    * `table[tableAt, tableAt + depth * RECORD_SIZE)` holds the queued commands' numbers: a region
    * of an array the engine shares out, since every typed array costs heap slots of its own.
    */
   constructor(
-    private readonly bytes: Uint8Array,
-    private readonly table: Int32Array,
-    private readonly tableAt: number,
-    private readonly txBase: number,
-    private readonly txCapacity: number,
-    readonly depth: number,
-    private readonly tx: TxPort,
-    private readonly clock: Clock,
-    private readonly scanner: Scanner,
+    bytes: Uint8Array,
+    table: Int32Array,
+    tableAt: number,
+    txBase: number,
+    txCapacity: number,
+    depth: number,
+    tx: TxPort,
+    clock: Clock,
+    scanner: Scanner,
     budget: number,
-    private readonly onTimeout: (tag: number) => void,
+    onTimeout: (tag: number) => void,
   ) {
-    this.budget = budget;
-    this.encoder = new CommandEncoder(bytes);
+    this.table = table;
+    this.tableAt = tableAt;
     this.owners = new Array<CommandOwner | null>(depth).fill(null);
+    this.depth = depth;
     this.txHead = txBase;
     this.txTail = txBase;
+    this.txBase = txBase;
+    this.budget = budget;
+    this.scanner = scanner;
     this.timer = clock.timer(() => this.expire());
+    this.clock = clock;
+    this.tx = tx;
+    this.bytes = bytes;
+    this.encoder = new CommandEncoder(bytes);
+    this.txCapacity = txCapacity;
+    this.onTimeout = onTimeout;
   }
 
   /** Commands queued, including the one in flight. */
@@ -180,16 +201,16 @@ export class CommandChannel {
   finish(result: number, code: number): boolean {
     if (this.phase === IDLE) return false;
     const slot = this.first;
-    const r = this.record(slot);
+    const table = this.table;
+    const r = this.tableAt + slot * RECORD_SIZE;
     const owner = this.owners[slot]!;
-    const tag = this.table[r + TAG]!;
+    const tag = table[r + TAG]!;
     this.owners[slot] = null;
     this.current = null;
     this.currentKey = -2;
-    this.txHead += this.table[r + LINE_LENGTH]! + this.table[r + DATA_LENGTH]!;
-    this.first = (slot + 1) % this.depth;
-    this.count--;
-    if (this.count === 0) this.txHead = this.txTail = this.txBase;
+    this.first = slot + 1 === this.depth ? 0 : slot + 1;
+    if (--this.count === 0) this.txHead = this.txTail = this.txBase;
+    else this.txHead += table[r + LINE_LENGTH]! + table[r + DATA_LENGTH]!;
     this.phase = IDLE;
     this.scanner.promptWanted = false;
     this.timer.cancel();
@@ -229,31 +250,31 @@ export class CommandChannel {
   }
 
   private pumpOnce(): void {
+    const table = this.table;
+    const r = this.tableAt + this.first * RECORD_SIZE;
     if (this.phase === IDLE) {
       if (this.count === 0 || this.encoding) return;
       this.phase = SENDING_LINE;
       this.sent = 0;
       this.serial++;
       this.promptEarly = false;
-      const r = this.record(this.first);
       this.current = this.owners[this.first]!;
-      this.currentTag = this.table[r + TAG]!;
-      this.currentKey = this.table[r + KEY]!;
-      this.scanner.promptWanted = this.table[r + DATA_LENGTH]! > 0;
-      const ms = this.table[r + TIMEOUT]!;
+      this.currentTag = table[r + TAG]!;
+      this.currentKey = table[r + KEY]!;
+      this.scanner.promptWanted = table[r + DATA_LENGTH]! > 0;
+      const ms = table[r + TIMEOUT]!;
       this.deadline = this.clock.now() + ms;
       this.timer.schedule(ms);
     }
-    const r = this.record(this.first);
-    const lineLength = this.table[r + LINE_LENGTH]!;
+    const lineLength = table[r + LINE_LENGTH]!;
     if (this.phase === SENDING_LINE) {
       if (!this.write(this.txHead, lineLength)) return;
       this.sent = 0;
-      if (this.table[r + DATA_LENGTH]! === 0) this.phase = AWAITING_RESULT;
+      if (table[r + DATA_LENGTH]! === 0) this.phase = AWAITING_RESULT;
       else this.phase = this.promptEarly ? SENDING_DATA : AWAITING_PROMPT;
     }
     if (this.phase === SENDING_DATA) {
-      if (!this.write(this.txHead + lineLength, this.table[r + DATA_LENGTH]!)) return;
+      if (!this.write(this.txHead + lineLength, table[r + DATA_LENGTH]!)) return;
       this.phase = AWAITING_RESULT;
     }
   }

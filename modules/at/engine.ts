@@ -76,36 +76,35 @@ function align4(n: number): number {
  * after construction the byte, line and command paths allocate nothing.
  */
 export class AtEngine implements ScanSink {
-  /** The whole buffer: stage, receive ring, transmit region. */
+  // Fields in the order the byte and line paths use them: XS finds an instance's properties by
+  // walking them in order, so the hot ones come first.
+  private readonly ring: ByteRing;
+  private readonly scanner: Scanner;
+  /** The whole buffer: counters, command table, stage, receive ring, transmit region. */
   readonly bytes: Uint8Array;
-  /** Where a host reads UART bytes into before calling `received(count)`. */
-  readonly rxStage: Uint8Array;
-  /** Shared field parser for handlers; valid until the next line. */
-  readonly fields = new Fields();
+  private readonly stageAt: number;
+  private parsing = false;
   /**
    * Counters: lines, echoes, unhandled, stray results, overflows, timeouts, dropped input, at
    * indices 0 to 6. (The array goes on past them: it is a view of the engine's whole buffer.)
    */
   readonly stats: Int32Array;
+  private readonly tokens = new TokenTable();
+  private readonly channel: CommandChannel;
+  private readonly keyOk: number;
+  private readonly keyCms: number;
+  /** Indexed by key; grown by `listen`, so it holds no more places than tokens listened to. */
+  private readonly handlers: (LineHandler | null)[] = [];
+  private rawSink: RawSink | null = null;
+  /** Shared field parser for handlers; valid until the next line. */
+  readonly fields = new Fields();
+  /** Where a host reads UART bytes into before calling `received(count)`. */
+  readonly rxStage: Uint8Array;
   onNotice: NoticeListener | null = null;
   /** Final errors this claims go to the handler listening on the `ERROR` token instead of the command. */
   errorClaim: ErrorClaim | null = null;
-
-  private readonly ring: ByteRing;
-  private readonly scanner: Scanner;
-  private readonly tokens = new TokenTable();
-  private readonly channel: CommandChannel;
-  /** Indexed by key; grown by `listen`, so it holds no more places than tokens listened to. */
-  private readonly handlers: (LineHandler | null)[] = [];
-  /** A final result's error code (`ERROR: <n>`) lands here. */
-  private readonly code = new Int32Array(1);
-  private readonly keyOk: number;
   private readonly keyError: number;
   private readonly keyCme: number;
-  private readonly keyCms: number;
-  private readonly stageAt: number;
-  private rawSink: RawSink | null = null;
-  private parsing = false;
 
   constructor(options: AtEngineOptions) {
     // One buffer, laid out as: counters, the command queue's table, the stage, the receive ring,
@@ -175,22 +174,30 @@ export class AtEngine implements ScanSink {
    */
   received(count: number): void {
     const ring = this.ring;
+    const bytes = this.bytes;
+    const base = ring.base;
     let from = this.stageAt;
     const end = from + count;
     while (from < end) {
-      const free = ring.capacity - (ring.tail - ring.head);
-      let n = end - from;
-      if (n > free) n = free;
-      // Compact fully, not just for these n bytes: input that arrives during the parse (a port
+      // Compact fully, not just for these bytes: input that arrives during the parse (a port
       // answering inside `write`) can only join after the tail, so it needs the free room there.
-      const shift = ring.reserve(free);
-      if (shift < 0 || n === 0) {
+      const head = ring.head;
+      let tail = ring.tail;
+      if (head > base) {
+        if (tail > head) bytes.copyWithin(base, head, tail);
+        ring.head = base;
+        ring.tail = tail -= head - base;
+        this.scanner.shifted(head - base);
+      }
+      let n = end - from;
+      const free = base + ring.capacity - tail;
+      if (n > free) n = free;
+      if (n === 0) {
         this.drop(end - from);
         return;
       }
-      if (shift > 0) this.scanner.shifted(shift);
-      this.bytes.copyWithin(ring.tail, from, from + n);
-      ring.tail += n;
+      bytes.copyWithin(tail, from, from + n);
+      ring.tail = tail + n;
       from += n;
       this.parsing = true;
       try {
@@ -338,8 +345,8 @@ export class AtEngine implements ScanSink {
     if (key !== this.keyOk) {
       result = key === this.keyError ? RESULT_ERROR : key === this.keyCme ? RESULT_CME_ERROR : RESULT_CMS_ERROR;
       if (body > start) {
-        this.fields.ints(bytes, body, end, this.code);
-        code = this.code[0]!;
+        this.fields.parse(bytes, body, end);
+        code = this.fields.int(0);
       }
     }
     const claim = this.errorClaim;

@@ -39,7 +39,7 @@ export class Fields {
         break;
       }
       if (bytes[i] === QUOTE) {
-        const close = this.closingQuote(bytes, i + 1, end);
+        const close = closingQuote(bytes, i + 1, end);
         spans[n] = i + 1;
         spans[n + ENDS] = close;
         spans[n++ + QUOTED] = 1;
@@ -227,29 +227,31 @@ export class Fields {
     for (let p = this.spans[i]!; p < this.spans[i + ENDS]!; p++) s += String.fromCharCode(this.bytes[p]!);
     return s;
   }
+}
 
-  /**
-   * The quote closing a field opened at `from`: the first quote followed (after spaces) by a
-   * comma, or failing that the line's last quote; the line end if the quote is missing.
-   */
-  private closingQuote(bytes: Uint8Array, from: number, end: number): number {
-    let last = -1;
-    for (let p = from; p < end; p++) {
-      if (bytes[p] !== QUOTE) continue;
-      last = p;
-      let q = p + 1;
-      while (q < end && bytes[q] === SPACE) q++;
-      if (q < end && bytes[q] === COMMA && this.fieldFollows(bytes, q + 1, end)) return p;
-    }
-    return last >= 0 ? last : end;
+/**
+ * The quote closing a field opened at `from`: the first quote followed (after spaces) by a
+ * comma and then a field, or failing that the line's last quote; the line end if the quote is
+ * missing. It looks for the commas and checks what precedes them: a JSON payload has far fewer
+ * commas than quotes. (Each comma has one nearest quote before it, in the same order, so the
+ * first comma that qualifies belongs to the first quote that does.)
+ */
+function closingQuote(bytes: Uint8Array, from: number, end: number): number {
+  for (let c = from; c < end; c++) {
+    if (bytes[c] !== COMMA) continue;
+    let p = c - 1;
+    while (p >= from && bytes[p] === SPACE) p--;
+    if (p >= from && bytes[p] === QUOTE && fieldFollows(bytes, c + 1, end)) return p;
   }
+  for (let p = end - 1; p >= from; p--) if (bytes[p] === QUOTE) return p;
+  return end;
+}
 
-  /** After a comma: does a quoted field or a number follow? (So `"a","b"` splits but `"a,b"` does not.) */
-  private fieldFollows(bytes: Uint8Array, from: number, end: number): boolean {
-    let p = from;
-    while (p < end && bytes[p] === SPACE) p++;
-    if (p >= end) return true;
-    const c = bytes[p]!;
-    return c === QUOTE || (c >= DIGIT_0 && c <= DIGIT_9);
-  }
+/** After a comma: does a quoted field or a number follow? (So `"a","b"` splits but `"a,b"` does not.) */
+function fieldFollows(bytes: Uint8Array, from: number, end: number): boolean {
+  let p = from;
+  while (p < end && bytes[p] === SPACE) p++;
+  if (p >= end) return true;
+  const c = bytes[p]!;
+  return c === QUOTE || (c >= DIGIT_0 && c <= DIGIT_9);
 }

@@ -24,6 +24,8 @@ const RECORD = 1;
 // Bytes below 0x0E include CR and LF; a word holding none of them is skipped whole.
 const BELOW_0E = 0x0e0e0e0e;
 const HIGH_BITS = 0x80808080 | 0;
+const QUOTES = 0x22222222;
+const ONES = 0x01010101;
 
 /**
  * Frames the ring's bytes: CR- or LF-terminated lines (so CRLF, bare LF and stray CR all work,
@@ -32,29 +34,29 @@ const HIGH_BITS = 0x80808080 | 0;
  * first quote, because the quoted payload after it may contain line ends and is read by length.
  */
 export class Scanner {
+  // Hot fields first: XS finds an instance's properties by walking them in order.
+  private readonly ring: ByteRing;
+  private readonly sink: ScanSink;
+  private mode = LINE;
+  private scan: number;
+  private record = UNDECIDED;
   /** Set by the command channel while a command waits for `>`. */
   promptWanted = false;
+  private readonly words: Int32Array;
+  // The record prefix's first two bytes (-1: none), so most lines are told apart without comparing it all.
+  private prefix0 = -1;
+  private prefix1 = -1;
+  private recordPrefix: Uint8Array | null = null;
+  private rawRemaining = 0;
+  private rawSkipLineEnds = false;
+  private dropped = 0;
   /** Lines dropped for exceeding the ring. */
   overflows = 0;
 
-  private readonly words: Int32Array;
-  private scan: number;
-  private mode = LINE;
-  private rawRemaining = 0;
-  private rawSkipLineEnds = false;
-  private record = UNDECIDED;
-  private dropped = 0;
-  private recordPrefix: Uint8Array | null = null;
-  // The prefix's first two bytes (-1: none), so most lines are told apart without `matches`.
-  private prefix0 = -1;
-  private prefix1 = -1;
-
   /** `words`, if given, must view the same bytes as `ring.bytes` (the engine shares its own). */
-  constructor(
-    private readonly ring: ByteRing,
-    private readonly sink: ScanSink,
-    words?: Int32Array,
-  ) {
+  constructor(ring: ByteRing, sink: ScanSink, words?: Int32Array) {
+    this.ring = ring;
+    this.sink = sink;
     const b = ring.bytes;
     this.words = words ?? new Int32Array(b.buffer, b.byteOffset, b.byteLength >> 2);
     this.scan = ring.head;
@@ -134,10 +136,10 @@ export class Scanner {
       if (record === UNDECIDED) {
         // Most lines differ from the prefix in their first two bytes; only the rest compare fully.
         if (c !== this.prefix0 || (this.prefix1 >= 0 && tail - head >= 2 && b[head + 1] !== this.prefix1)) record = NOT_RECORD;
-        else if (tail - head >= this.recordPrefix!.length) record = this.matches(head, this.recordPrefix!) ? RECORD : NOT_RECORD;
+        else if (tail - head >= this.recordPrefix!.length) record = matches(b, head, this.recordPrefix!) ? RECORD : NOT_RECORD;
         this.record = record;
       }
-      const t = record === RECORD ? this.findHeaderEnd(scan, tail) : this.findLineEnd(scan, tail);
+      const t = record === RECORD ? headerEnd(b, this.words, scan, tail) : lineEnd(b, this.words, scan, tail);
       if (t < 0) {
         this.scan = tail;
         if (tail - head >= ring.capacity) {
@@ -174,7 +176,7 @@ export class Scanner {
 
   private runDiscard(head: number, tail: number): void {
     const ring = this.ring;
-    const t = this.findLineEnd(this.scan < head ? head : this.scan, tail);
+    const t = lineEnd(ring.bytes, this.words, this.scan < head ? head : this.scan, tail);
     if (t < 0) {
       this.dropped += tail - head;
       ring.head = tail;
@@ -185,50 +187,73 @@ export class Scanner {
     this.mode = LINE;
     this.sink.overflow(this.dropped);
   }
+}
 
-  private matches(at: number, prefix: Uint8Array): boolean {
-    const b = this.ring.bytes;
-    for (let i = 0; i < prefix.length; i++) if (b[at + i] !== prefix[i]) return false;
-    return true;
+/** Compared from the end: lines sharing the prefix's start (`+MQTTPUB:`, `+MQTTMSGI:`) differ there first. */
+function matches(b: Uint8Array, at: number, prefix: Uint8Array): boolean {
+  for (let i = prefix.length - 1; i >= 0; i--) if (b[at + i] !== prefix[i]) return false;
+  return true;
+}
+
+// Module functions rather than methods: XS reaches them through the closure, without walking
+// an instance's properties to find the method.
+
+/**
+ * Index of the first CR or LF in b[from, to), or -1. Skips four bytes per step where it can,
+ * through `words`, a view of the same bytes.
+ */
+function lineEnd(b: Uint8Array, words: Int32Array, from: number, to: number): number {
+  let i = from;
+  while (i < to && (i & 3) !== 0) {
+    const c = b[i]!;
+    if (c === LF || c === CR) return i;
+    i++;
   }
-
-  /** Index of the first CR or LF in [from, to), or -1. Skips four bytes per step where it can. */
-  private findLineEnd(from: number, to: number): number {
-    const b = this.ring.bytes;
-    let i = from;
-    while (i < to && (i & 3) !== 0) {
-      const c = b[i]!;
-      if (c === LF || c === CR) return i;
-      i++;
-    }
-    const words = this.words;
-    const last = to - 4;
-    while (i <= last) {
-      const w = words[i >> 2]!;
-      // Nonzero iff some byte of w is below 0x0E (the classic "has less than" word test);
-      // only then are its four bytes looked at one by one.
-      if (((w - BELOW_0E) & ~w & HIGH_BITS) !== 0) {
-        for (let k = i; k < i + 4; k++) {
-          const c = b[k]!;
-          if (c === LF || c === CR) return k;
-        }
+  const last = to - 4;
+  while (i <= last) {
+    const w = words[i >> 2]!;
+    // Nonzero iff some byte of w is below 0x0E (the classic "has less than" word test);
+    // only then are its four bytes looked at one by one.
+    if (((w - BELOW_0E) & ~w & HIGH_BITS) !== 0) {
+      for (let k = i; k < i + 4; k++) {
+        const c = b[k]!;
+        if (c === LF || c === CR) return k;
       }
-      i += 4;
     }
-    while (i < to) {
-      const c = b[i]!;
-      if (c === LF || c === CR) return i;
-      i++;
-    }
-    return -1;
+    i += 4;
   }
+  while (i < to) {
+    const c = b[i]!;
+    if (c === LF || c === CR) return i;
+    i++;
+  }
+  return -1;
+}
 
-  private findHeaderEnd(from: number, to: number): number {
-    const b = this.ring.bytes;
-    for (let i = from; i < to; i++) {
-      const c = b[i];
-      if (c === QUOTE || c === LF || c === CR) return i;
-    }
-    return -1;
+/** Index of the first `"`, CR or LF in b[from, to), or -1; four bytes per step like `lineEnd`. */
+function headerEnd(b: Uint8Array, words: Int32Array, from: number, to: number): number {
+  let i = from;
+  while (i < to && (i & 3) !== 0) {
+    const c = b[i]!;
+    if (c === QUOTE || c === LF || c === CR) return i;
+    i++;
   }
+  const last = to - 4;
+  while (i <= last) {
+    const w = words[i >> 2]!;
+    const q = w ^ QUOTES; // a zero byte where w has a quote
+    if ((((w - BELOW_0E) & ~w) | ((q - ONES) & ~q)) & HIGH_BITS) {
+      for (let k = i; k < i + 4; k++) {
+        const c = b[k]!;
+        if (c === QUOTE || c === LF || c === CR) return k;
+      }
+    }
+    i += 4;
+  }
+  while (i < to) {
+    const c = b[i]!;
+    if (c === QUOTE || c === LF || c === CR) return i;
+    i++;
+  }
+  return -1;
 }

@@ -29,9 +29,7 @@ export class TokenTable {
   register(name: string): number {
     const pattern = ascii(name);
     const n = pattern.length;
-    let h = 0;
-    for (let i = 0; i < n; i++) h = (h * 31 + pattern[i]!) | 0;
-    const found = this.find(pattern, 0, n, h);
+    const found = this.find(pattern, 0, n);
     if (found >= 0) return found;
     if (this.count >= MAX_KEYS) throw new Error("too many AT tokens");
     const key = this.count++;
@@ -43,7 +41,7 @@ export class TokenTable {
     names.set(pattern, at);
     this.names = names;
     t[OFFSETS + key + 1] = at + n;
-    let slot = mix(h);
+    let slot = hash(pattern, 0, n);
     while (t[slot] !== -1) slot = (slot + 1) & (SLOTS - 1);
     t[slot] = key;
     return key;
@@ -57,29 +55,23 @@ export class TokenTable {
   /** Key of the line [start, end), or -1; sets `body`. */
   lookup(bytes: Uint8Array, start: number, end: number): number {
     const limit = end - start > MAX_TOKEN ? start + MAX_TOKEN : end;
-    // One pass finds the colon and hashes the token before it.
-    let h = 0;
     let i = start;
-    for (; i < limit; i++) {
-      const c = bytes[i]!;
-      if (c === COLON) break;
-      h = (h * 31 + c) | 0;
-    }
+    while (i < limit && bytes[i] !== COLON) i++;
     if (i === limit) {
       this.body = start;
-      return end === limit ? this.find(bytes, start, end, h) : -1;
+      return end === limit ? this.find(bytes, start, end) : -1;
     }
     let body = i + 1;
     while (body < end && bytes[body] === SPACE) body++;
     this.body = body;
-    return this.find(bytes, start, i, h);
+    return this.find(bytes, start, i);
   }
 
-  private find(bytes: Uint8Array, start: number, end: number, h: number): number {
+  private find(bytes: Uint8Array, start: number, end: number): number {
     const n = end - start;
     const t = this.table;
     const names = this.names;
-    let slot = (h ^ (h >>> 6) ^ (h >>> 12)) & (SLOTS - 1); // mix(h), inline: this runs per line
+    let slot = hash(bytes, start, end);
     for (;;) {
       const key = t[slot]!;
       if (key < 0) return -1;
@@ -97,6 +89,15 @@ export class TokenTable {
   }
 }
 
-function mix(h: number): number {
-  return (h ^ (h >>> 6) ^ (h >>> 12)) & (SLOTS - 1);
+/**
+ * A table slot from the token's length and three of its bytes, not all of them: the byte
+ * compare that follows reads them all anyway. The bytes sampled tell this dialect's tokens
+ * apart (`+MQTTPUB`/`+MQTTSUB` differ at 5, `+CME`/`+CMS ERROR` at 3), and the constants are
+ * chosen so that the tokens of the modem layer land in distinct slots; a collision costs a probe.
+ */
+function hash(b: Uint8Array, start: number, end: number): number {
+  const n = end - start;
+  if (n === 0) return 0;
+  const h = n * 961 + b[start + (n > 3 ? 3 : 0)]! * 5 + b[start + (n > 5 ? 5 : n - 1)]! + b[end - 1]! * 7;
+  return (h ^ (h >> 3)) & (SLOTS - 1);
 }

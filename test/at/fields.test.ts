@@ -70,4 +70,61 @@ describe("Fields", () => {
       { numRuns: 3000 },
     );
   });
+
+  it("splits like the plain quote-by-quote definition, on any mix of quotes, commas and spaces", () => {
+    // The definition, written for clarity: a quoted field closes at the first quote followed
+    // (after spaces) by a comma and then a quoted field or a number, else at the last quote.
+    const reference = (t: string): string[] => {
+      const out: string[] = [];
+      let i = 0;
+      while (out.length < 16) {
+        while (i < t.length && t[i] === " ") i++;
+        if (i >= t.length) {
+          if (out.length > 0 && t.endsWith(",")) out.push("");
+          break;
+        }
+        if (t[i] === '"') {
+          let close = -1;
+          let last = -1;
+          for (let p = i + 1; p < t.length && close < 0; p++) {
+            if (t[p] !== '"') continue;
+            last = p;
+            let q = p + 1;
+            while (q < t.length && t[q] === " ") q++;
+            if (t[q] !== ",") continue;
+            q++;
+            while (q < t.length && t[q] === " ") q++;
+            if (q >= t.length || t[q] === '"' || (t[q]! >= "0" && t[q]! <= "9")) close = p;
+          }
+          if (close < 0) close = last >= 0 ? last : t.length;
+          out.push(t.slice(i + 1, close));
+          i = close + 1;
+          while (i < t.length && t[i] !== ",") i++;
+        } else {
+          const from = i;
+          let depth = 0;
+          for (; i < t.length; i++) {
+            if (t[i] === "," && depth <= 0) break;
+            if (t[i] === "(") depth++;
+            else if (t[i] === ")") depth--;
+          }
+          out.push(t.slice(from, i).replace(/ +$/, ""));
+        }
+        if (i >= t.length) break;
+        i++;
+        if (i >= t.length) {
+          out.push("");
+          break;
+        }
+      }
+      return out;
+    };
+    const text = fc.array(fc.constantFrom('"', '"', ",", ",", " ", "1", "a", "{", ":"), { maxLength: 30 }).map((a) => a.join(""));
+    fc.assert(
+      fc.property(text, (t) => {
+        expect(parse(t).all).toEqual(reference(t));
+      }),
+      { numRuns: 5000 },
+    );
+  });
 });

@@ -62,6 +62,7 @@ export class EngineDriver implements CommandOwner, LineHandler, RawSink {
   private payloadHash = 0;
   private readonly positions = new Int32Array(6);
   private readonly sampled = new Int32Array(6);
+  private nextSample = 0;
   private readonly values = new Int32Array(4);
 
   constructor(
@@ -148,6 +149,7 @@ export class EngineDriver implements CommandOwner, LineHandler, RawSink {
     p[4] = pAt + (plen >> 1);
     p[5] = pAt + plen - 1;
     this.sampled.fill(-1);
+    this.nextSample = 0;
     this.engine.expectRaw(tlen + plen + 5, this, true);
     return true;
   }
@@ -165,11 +167,15 @@ export class EngineDriver implements CommandOwner, LineHandler, RawSink {
         else if (pos >= pAt && pos < pEnd) this.payloadHash = Math.imul(this.payloadHash ^ bytes[start + i]!, 0x01000193);
       }
     } else {
+      // The sampled positions ascend: take those this piece holds, from where the last left off.
       const p = this.positions;
-      for (let k = 0; k < 6; k++) {
-        const pos = p[k]!;
-        if (pos >= at && pos < at + n) this.sampled[k] = bytes[start + pos - at]!;
+      const to = at + n;
+      let k = this.nextSample;
+      while (k < 6 && p[k]! < to) {
+        this.sampled[k] = bytes[start + p[k]! - at]!;
+        k++;
       }
+      this.nextSample = k;
     }
     this.at = at + n;
     if (remaining !== 0) return;
