@@ -213,7 +213,9 @@ export class CommandChannel {
     else this.txHead += table[r + LINE_LENGTH]! + table[r + DATA_LENGTH]!;
     this.phase = IDLE;
     this.scanner.promptWanted = false;
-    this.timer.cancel();
+    // With more queued, the next command's start re-arms the timer; a firing before that finds
+    // the channel idle and does nothing.
+    if (this.count === 0) this.timer.cancel();
     owner.onFinal(tag, result, code);
     this.pump();
     return true;

@@ -1,4 +1,4 @@
-import { ascii } from "./bytes.ts";
+import { QUOTE, SPACE, ascii } from "./bytes.ts";
 import { CommandChannel, RECORD_SIZE, type CommandOwner } from "./channel.ts";
 import type { CommandEncoder } from "./encoder.ts";
 import { Fields } from "./fields.ts";
@@ -96,6 +96,8 @@ export class AtEngine implements ScanSink {
   /** Indexed by key; grown by `listen`, so it holds no more places than tokens listened to. */
   private readonly handlers: (LineHandler | null)[] = [];
   private rawSink: RawSink | null = null;
+  private recordKey = -1;
+  private recordBody = 0;
   /** Shared field parser for handlers; valid until the next line. */
   readonly fields = new Fields();
   /** Where a host reads UART bytes into before calling `received(count)`. */
@@ -163,6 +165,10 @@ export class AtEngine implements ScanSink {
   /** Lines starting with `prefix` are headers of length-bound reads: they end at their first quote. */
   recordPrefix(prefix: string): void {
     this.scanner.setRecordPrefix(ascii(prefix));
+    // A prefix `TOKEN:` names its token, so its headers need no lookup (see `line`).
+    const colon = prefix.indexOf(":");
+    this.recordKey = colon === prefix.length - 1 ? this.tokens.register(prefix.slice(0, colon)) : -1;
+    this.recordBody = prefix.length;
   }
 
   // ---- input ----
@@ -187,7 +193,6 @@ export class AtEngine implements ScanSink {
         if (tail > head) bytes.copyWithin(base, head, tail);
         ring.head = base;
         ring.tail = tail -= head - base;
-        this.scanner.shifted(head - base);
       }
       let n = end - from;
       const free = base + ring.capacity - tail;
@@ -301,8 +306,13 @@ export class AtEngine implements ScanSink {
     }
     let key = this.keyOk;
     let body = start;
-    // `OK` is a third of all lines: known without hashing.
-    if (c0 !== 0x6f || end - start !== 2 || bytes[start + 1] !== 0x4b || bytes[start] !== 0x4f) {
+    if (bytes[end] === QUOTE && this.recordKey >= 0) {
+      // Only a record header ends at a quote, and the scanner matched its whole prefix.
+      key = this.recordKey;
+      body = start + this.recordBody;
+      while (body < end && bytes[body] === SPACE) body++;
+    } else if (c0 !== 0x6f || end - start !== 2 || bytes[start + 1] !== 0x4b || bytes[start] !== 0x4f) {
+      // (`OK`, a third of all lines, is known without hashing.)
       key = this.tokens.lookup(bytes, start, end);
       body = this.tokens.body;
     }

@@ -83,38 +83,40 @@ export class Fields {
   ints(bytes: Uint8Array, start: number, end: number, out: Int32Array): number {
     const room = out.length;
     let n = 0;
-    let v = 0;
-    let digits = 0; // digits in the current field; -1 once it cannot be a number
-    let spaces = false; // spaces after the field's digits: fine at its end, not before another digit
     let i = start;
     while (i < end && bytes[i] === SPACE) i++;
     if (i >= end) return this.slowInts(bytes, start, end, out);
-    for (; i < end; i++) {
-      const c = bytes[i]!;
-      if (c >= DIGIT_0 && c <= DIGIT_9) {
-        if (spaces) digits = -1;
-        else if (digits >= 0) {
-          v = v * 10 + (c - DIGIT_0);
-          digits++;
+    for (;;) {
+      // A field: digits, then spaces, then a comma or the end.
+      const from = i;
+      let v = 0;
+      let c = 0;
+      while (i < end) {
+        c = bytes[i]!;
+        if (c < DIGIT_0 || c > DIGIT_9) break;
+        v = v * 10 + c - DIGIT_0;
+        i++;
+      }
+      const digits = i - from;
+      while (i < end && (c = bytes[i]!) === SPACE) i++;
+      if (i < end && c !== COMMA) return this.slowInts(bytes, start, end, out);
+      if (n < room) out[n] = digits > 0 && v <= 0x7fffffff ? v : -1;
+      n++;
+      if (i >= end) break;
+      if (n === MAX_FIELDS) return this.slowInts(bytes, start, end, out);
+      i++; // the comma
+      while (i < end && bytes[i] === SPACE) i++;
+      if (i >= end) {
+        // As in `parse`: a body ending in `,` has an empty last field, one ending in `, ` none.
+        if (bytes[end - 1] === COMMA) {
+          if (n < room) out[n] = -1;
+          n++;
         }
-      } else if (c === COMMA) {
-        if (n < room) out[n] = digits > 0 && v <= 0x7fffffff ? v : -1;
-        if (++n === MAX_FIELDS) return this.slowInts(bytes, start, end, out);
-        v = digits = 0;
-        spaces = false;
-        // Spaces before a field are skipped; a body ending in `, ` has no last field (as in `parse`).
-        while (i + 1 < end && bytes[i + 1] === SPACE) i++;
-        if (i + 1 === end && bytes[i] === SPACE) {
-          this.count = 0;
-          return n;
-        }
-      } else if (c === SPACE) {
-        spaces = digits !== 0;
-      } else return this.slowInts(bytes, start, end, out);
+        break;
+      }
     }
-    if (n < room) out[n] = digits > 0 && v <= 0x7fffffff ? v : -1;
     this.count = 0;
-    return n + 1;
+    return n;
   }
 
   private slowInts(bytes: Uint8Array, start: number, end: number, out: Int32Array): number {

@@ -38,7 +38,11 @@ export class Scanner {
   private readonly ring: ByteRing;
   private readonly sink: ScanSink;
   private mode = LINE;
-  private scan: number;
+  /**
+   * How many bytes of the partial line at `ring.head` are known to hold no line end. Relative to
+   * the head, so it stays right when the engine compacts the ring.
+   */
+  private scanned = 0;
   private record = UNDECIDED;
   /** Set by the command channel while a command waits for `>`. */
   promptWanted = false;
@@ -46,6 +50,7 @@ export class Scanner {
   // The record prefix's first two bytes (-1: none), so most lines are told apart without comparing it all.
   private prefix0 = -1;
   private prefix1 = -1;
+  private prefixLast = -1;
   private recordPrefix: Uint8Array | null = null;
   private rawRemaining = 0;
   private rawSkipLineEnds = false;
@@ -59,7 +64,6 @@ export class Scanner {
     this.sink = sink;
     const b = ring.bytes;
     this.words = words ?? new Int32Array(b.buffer, b.byteOffset, b.byteLength >> 2);
-    this.scan = ring.head;
   }
 
   /** Lines starting with `prefix` end at their first `"` (or line end) instead. Start-up only. */
@@ -67,6 +71,7 @@ export class Scanner {
     this.recordPrefix = prefix;
     this.prefix0 = prefix.length > 0 ? prefix[0]! : -1;
     this.prefix1 = prefix.length > 1 ? prefix[1]! : -1;
+    this.prefixLast = prefix.length > 0 ? prefix[prefix.length - 1]! : -1;
   }
 
   /**
@@ -86,12 +91,7 @@ export class Scanner {
     this.rawRemaining = 0;
     this.record = UNDECIDED;
     this.promptWanted = false;
-    this.scan = this.ring.head;
-  }
-
-  /** Called after the ring moved its bytes back by `shift`. */
-  shifted(shift: number): void {
-    this.scan -= shift;
+    this.scanned = 0;
   }
 
   /** Consumes everything in the ring that can be framed now. */
@@ -103,10 +103,7 @@ export class Scanner {
       let head = ring.head;
       const tail = ring.tail;
       if (this.mode !== LINE) {
-        if (head >= tail) {
-          this.scan = tail;
-          return;
-        }
+        if (head >= tail) return;
         if (this.mode === RAW) this.runRaw(b, head, tail);
         else this.runDiscard(head, tail);
         continue;
@@ -119,15 +116,12 @@ export class Scanner {
         if (c !== LF && c !== CR && c !== SPACE) break;
         head++;
       }
+      // (A partial line starts with none of them, so this never moves past bytes `scanned` counts.)
       ring.head = head;
-      if (head >= tail) {
-        this.scan = tail;
-        return;
-      }
-      let scan = this.scan;
-      if (scan < head) scan = head;
+      if (head >= tail) return;
       if (c === PROMPT && this.promptWanted) {
         ring.head = head + 1;
+        this.scanned = 0;
         this.promptWanted = false;
         this.sink.prompt();
         continue;
@@ -136,13 +130,20 @@ export class Scanner {
       if (record === UNDECIDED) {
         // Most lines differ from the prefix in their first two bytes; only the rest compare fully.
         if (c !== this.prefix0 || (this.prefix1 >= 0 && tail - head >= 2 && b[head + 1] !== this.prefix1)) record = NOT_RECORD;
-        else if (tail - head >= this.recordPrefix!.length) record = matches(b, head, this.recordPrefix!) ? RECORD : NOT_RECORD;
+        else {
+          const prefix = this.recordPrefix!;
+          const n = prefix.length;
+          // Lines that share the prefix's start (`+MQTTPUB:`, `+MQTTMSGI:`) mostly differ at its end.
+          if (tail - head >= n) record = b[head + n - 1] === this.prefixLast && matches(b, head, prefix) ? RECORD : NOT_RECORD;
+        }
         this.record = record;
       }
+      const scan = head + this.scanned;
       const t = record === RECORD ? headerEnd(b, this.words, scan, tail) : lineEnd(b, this.words, scan, tail);
       if (t < 0) {
-        this.scan = tail;
+        this.scanned = tail - head;
         if (tail - head >= ring.capacity) {
+          this.scanned = 0;
           this.mode = DISCARD;
           this.dropped = tail - head;
           this.record = UNDECIDED;
@@ -154,6 +155,7 @@ export class Scanner {
       // A record header leaves its opening quote in the ring for the raw read that follows.
       ring.head = b[t] === QUOTE ? t : t + 1;
       this.record = UNDECIDED;
+      this.scanned = 0;
       this.sink.line(b, head, t);
     }
   }
@@ -176,7 +178,7 @@ export class Scanner {
 
   private runDiscard(head: number, tail: number): void {
     const ring = this.ring;
-    const t = lineEnd(ring.bytes, this.words, this.scan < head ? head : this.scan, tail);
+    const t = lineEnd(ring.bytes, this.words, head, tail);
     if (t < 0) {
       this.dropped += tail - head;
       ring.head = tail;
@@ -189,9 +191,8 @@ export class Scanner {
   }
 }
 
-/** Compared from the end: lines sharing the prefix's start (`+MQTTPUB:`, `+MQTTMSGI:`) differ there first. */
 function matches(b: Uint8Array, at: number, prefix: Uint8Array): boolean {
-  for (let i = prefix.length - 1; i >= 0; i--) if (b[at + i] !== prefix[i]) return false;
+  for (let i = 0; i < prefix.length; i++) if (b[at + i] !== prefix[i]) return false;
   return true;
 }
 
