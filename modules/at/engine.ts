@@ -15,21 +15,18 @@ import {
   RESULT_OK,
 } from "./results.ts";
 import { ByteRing } from "./ring.ts";
-import { Scanner, type ScanSink } from "./scanner.ts";
+import { Scanner, type RawSink, type ScanSink } from "./scanner.ts";
 import { TokenTable } from "./tokens.ts";
 
 export type { CommandOwner } from "./channel.ts";
 export type { CommandEncoder } from "./encoder.ts";
+export type { RawSink } from "./scanner.ts";
 
 /** Receives unsolicited lines of one token. `body` is where the text after `TOKEN: ` starts. */
 export interface LineHandler {
   onLine(key: number, bytes: Uint8Array, body: number, end: number): void;
 }
 
-/** Receives a length-bound read, in pieces as the bytes arrive. */
-export interface RawSink {
-  onRaw(bytes: Uint8Array, start: number, end: number, remaining: number): void;
-}
 
 /**
  * Decides whether a final error belongs to no command: some firmware reports a broker's refusal
@@ -95,7 +92,6 @@ export class AtEngine implements ScanSink {
   private readonly keyCms: number;
   /** Indexed by key; grown by `listen`, so it holds no more places than tokens listened to. */
   private readonly handlers: (LineHandler | null)[] = [];
-  private rawSink: RawSink | null = null;
   private recordKey = -1;
   private recordBody = 0;
   /** Shared field parser for handlers; valid until the next line. */
@@ -272,8 +268,7 @@ export class AtEngine implements ScanSink {
 
   /** The next `count` input bytes go to `sink` unscanned (a `+MQTTREAD` payload, say). */
   expectRaw(count: number, sink: RawSink, skipLineEnds = false): void {
-    this.rawSink = sink;
-    this.scanner.expectRaw(count, skipLineEnds);
+    this.scanner.expectRaw(count, sink, skipLineEnds);
   }
 
   get queued(): number {
@@ -304,15 +299,19 @@ export class AtEngine implements ScanSink {
       this.stats[STAT_ECHOES]++;
       return;
     }
-    let key = this.keyOk;
-    let body = start;
+    if (c0 === 0x6f && end - start === 2 && bytes[start + 1] === 0x4b && bytes[start] === 0x4f) {
+      // `OK`, a third of all lines: no lookup, straight to the command in flight.
+      if (!this.channel.finish(RESULT_OK, -1)) this.stray(start, end);
+      return;
+    }
+    let key: number;
+    let body: number;
     if (bytes[end] === QUOTE && this.recordKey >= 0) {
       // Only a record header ends at a quote, and the scanner matched its whole prefix.
       key = this.recordKey;
       body = start + this.recordBody;
       while (body < end && bytes[body] === SPACE) body++;
-    } else if (c0 !== 0x6f || end - start !== 2 || bytes[start + 1] !== 0x4b || bytes[start] !== 0x4f) {
-      // (`OK`, a third of all lines, is known without hashing.)
+    } else {
       key = this.tokens.lookup(bytes, start, end);
       body = this.tokens.body;
     }
@@ -338,12 +337,6 @@ export class AtEngine implements ScanSink {
     this.channel.prompt();
   }
 
-  raw(bytes: Uint8Array, start: number, end: number, remaining: number): void {
-    const sink = this.rawSink;
-    if (remaining === 0) this.rawSink = null;
-    if (sink) sink.onRaw(bytes, start, end, remaining);
-  }
-
   overflow(): void {
     this.stats[STAT_OVERFLOWS]++;
     this.notice(NOTICE_LINE_TOO_LONG, 0, 0);
@@ -365,10 +358,12 @@ export class AtEngine implements ScanSink {
       if (handler) handler.onLine(this.keyError, bytes, body, end);
       return;
     }
-    if (!this.channel.finish(result, code)) {
-      this.stats[STAT_STRAY]++;
-      this.notice(NOTICE_STRAY_RESULT, start, end);
-    }
+    if (!this.channel.finish(result, code)) this.stray(start, end);
+  }
+
+  private stray(start: number, end: number): void {
+    this.stats[STAT_STRAY]++;
+    this.notice(NOTICE_STRAY_RESULT, start, end);
   }
 
   private timedOut(): void {

@@ -1,14 +1,17 @@
 import { CR, LF, PROMPT, QUOTE, SPACE } from "./bytes.ts";
 import type { ByteRing } from "./ring.ts";
 
+/** Receives a length-bound read, in pieces as the bytes arrive; `remaining` bytes are still to come. */
+export interface RawSink {
+  onRaw(bytes: Uint8Array, start: number, end: number, remaining: number): void;
+}
+
 /** Where framed input goes. Offsets index `bytes` and are valid only during the call. */
 export interface ScanSink {
   /** A line without its terminator. Never empty. */
   line(bytes: Uint8Array, start: number, end: number): void;
   /** The `>` data prompt, seen only while `promptWanted` was set. */
   prompt(): void;
-  /** A piece of a length-bound read; `remaining` bytes of it are still to come. */
-  raw(bytes: Uint8Array, start: number, end: number, remaining: number): void;
   /** A line longer than the ring was dropped (`dropped` bytes so far of it). */
   overflow(dropped: number): void;
 }
@@ -52,6 +55,7 @@ export class Scanner {
   private prefix1 = -1;
   private prefixLast = -1;
   private recordPrefix: Uint8Array | null = null;
+  private rawSink: RawSink | null = null;
   private rawRemaining = 0;
   private rawSkipLineEnds = false;
   private dropped = 0;
@@ -75,12 +79,13 @@ export class Scanner {
   }
 
   /**
-   * Hands the next `count` bytes to `sink.raw` unscanned. With `skipLineEnds`, CR and LF before
+   * Hands the next `count` bytes to `sink` unscanned. With `skipLineEnds`, CR and LF before
    * the first of them are dropped (a modem may break the line after a record header).
    */
-  expectRaw(count: number, skipLineEnds: boolean): void {
+  expectRaw(count: number, sink: RawSink, skipLineEnds: boolean): void {
     if (count <= 0) return;
     this.mode = RAW;
+    this.rawSink = sink;
     this.rawRemaining = count;
     this.rawSkipLineEnds = skipLineEnds;
   }
@@ -88,6 +93,7 @@ export class Scanner {
   /** Forgets any partial line or raw read (after a modem reset). */
   reset(): void {
     this.mode = LINE;
+    this.rawSink = null;
     this.rawRemaining = 0;
     this.record = UNDECIDED;
     this.promptWanted = false;
@@ -102,10 +108,30 @@ export class Scanner {
       // Re-read every pass: a sink may append input, ask for a raw read or reset the scanner.
       let head = ring.head;
       const tail = ring.tail;
-      if (this.mode !== LINE) {
+      const mode = this.mode;
+      if (mode === RAW) {
+        if (this.rawSkipLineEnds) {
+          while (head < tail && (b[head] === CR || b[head] === LF)) head++;
+          ring.head = head;
+          if (head >= tail) return;
+          this.rawSkipLineEnds = false;
+        }
         if (head >= tail) return;
-        if (this.mode === RAW) this.runRaw(b, head, tail);
-        else this.runDiscard(head, tail);
+        let n = tail - head;
+        if (n > this.rawRemaining) n = this.rawRemaining;
+        const remaining = (this.rawRemaining -= n);
+        const sink = this.rawSink!;
+        ring.head = head + n;
+        if (remaining === 0) {
+          this.mode = LINE;
+          this.rawSink = null;
+        }
+        sink.onRaw(b, head, head + n, remaining);
+        continue;
+      }
+      if (mode === DISCARD) {
+        if (head >= tail) return;
+        this.runDiscard(head, tail);
         continue;
       }
       // Line ends, and the space a modem may put after `>`, never start a line: skip them
@@ -158,22 +184,6 @@ export class Scanner {
       this.scanned = 0;
       this.sink.line(b, head, t);
     }
-  }
-
-  private runRaw(b: Uint8Array, head: number, tail: number): void {
-    const ring = this.ring;
-    if (this.rawSkipLineEnds) {
-      while (head < tail && (b[head] === CR || b[head] === LF)) head++;
-      ring.head = head;
-      if (head >= tail) return;
-      this.rawSkipLineEnds = false;
-    }
-    let n = tail - head;
-    if (n > this.rawRemaining) n = this.rawRemaining;
-    const remaining = (this.rawRemaining -= n);
-    ring.head = head + n;
-    if (remaining === 0) this.mode = LINE;
-    this.sink.raw(b, head, head + n, remaining);
   }
 
   private runDiscard(head: number, tail: number): void {

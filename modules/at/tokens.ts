@@ -31,6 +31,7 @@ export class TokenTable {
     const n = pattern.length;
     const found = this.find(pattern, 0, n);
     if (found >= 0) return found;
+    const slot = -2 - found;
     if (this.count >= MAX_KEYS) throw new Error("too many AT tokens");
     const key = this.count++;
     const t = this.table;
@@ -41,8 +42,6 @@ export class TokenTable {
     names.set(pattern, at);
     this.names = names;
     t[OFFSETS + key + 1] = at + n;
-    let slot = hash(pattern, 0, n);
-    while (t[slot] !== -1) slot = (slot + 1) & (SLOTS - 1);
     t[slot] = key;
     return key;
   }
@@ -59,22 +58,34 @@ export class TokenTable {
     while (i < limit && bytes[i] !== COLON) i++;
     if (i === limit) {
       this.body = start;
-      return end === limit ? this.find(bytes, start, end) : -1;
+      if (end !== limit) return -1;
+      const key = this.find(bytes, start, end);
+      return key < 0 ? -1 : key;
     }
     let body = i + 1;
     while (body < end && bytes[body] === SPACE) body++;
     this.body = body;
-    return this.find(bytes, start, i);
+    const key = this.find(bytes, start, i);
+    return key < 0 ? -1 : key;
   }
 
+  /** The key of bytes [start, end), or if none -2 - the free slot where it would go. */
   private find(bytes: Uint8Array, start: number, end: number): number {
     const n = end - start;
     const t = this.table;
     const names = this.names;
-    let slot = hash(bytes, start, end);
+    let slot = 0;
+    if (n > 0) {
+      // Slot from the token's length and three of its bytes, not all of them: the compare
+      // below reads them all anyway. The bytes sampled tell this dialect's tokens apart
+      // (`+MQTTPUB`/`+MQTTSUB` differ at 5, `+CME`/`+CMS ERROR` at 3), and the constants put the
+      // modem layer's tokens in distinct slots; a collision costs a probe.
+      const h = n * 961 + bytes[start + (n > 3 ? 3 : 0)]! * 5 + bytes[start + (n > 5 ? 5 : n - 1)]! + bytes[end - 1]! * 7;
+      slot = (h ^ (h >> 3)) & (SLOTS - 1);
+    }
     for (;;) {
       const key = t[slot]!;
-      if (key < 0) return -1;
+      if (key < 0) return -2 - slot;
       let p = t[OFFSETS + key]!;
       if (t[OFFSETS + key + 1]! - p === n) {
         let i = start;
@@ -87,17 +98,4 @@ export class TokenTable {
       slot = (slot + 1) & (SLOTS - 1);
     }
   }
-}
-
-/**
- * A table slot from the token's length and three of its bytes, not all of them: the byte
- * compare that follows reads them all anyway. The bytes sampled tell this dialect's tokens
- * apart (`+MQTTPUB`/`+MQTTSUB` differ at 5, `+CME`/`+CMS ERROR` at 3), and the constants are
- * chosen so that the tokens of the modem layer land in distinct slots; a collision costs a probe.
- */
-function hash(b: Uint8Array, start: number, end: number): number {
-  const n = end - start;
-  if (n === 0) return 0;
-  const h = n * 961 + b[start + (n > 3 ? 3 : 0)]! * 5 + b[start + (n > 5 ? 5 : n - 1)]! + b[end - 1]! * 7;
-  return (h ^ (h >> 3)) & (SLOTS - 1);
 }
