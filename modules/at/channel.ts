@@ -14,6 +14,11 @@ export interface CommandOwner {
   onFinal(tag: number, result: number, code: number): void;
 }
 
+/** Told when a command goes unanswered (an object, not a closure: a closure costs heap slots). */
+export interface TimeoutListener {
+  timedOut(tag: number): void;
+}
+
 const IDLE = 0;
 const SENDING_LINE = 1;
 const AWAITING_PROMPT = 2;
@@ -68,7 +73,7 @@ export class CommandChannel {
   private promptEarly = false;
   private readonly encoder: CommandEncoder;
   private readonly txCapacity: number;
-  private readonly onTimeout: (tag: number) => void;
+  private readonly listener: TimeoutListener;
 
   /**
    * `table[tableAt, tableAt + depth * RECORD_SIZE)` holds the queued commands' numbers: a region
@@ -85,7 +90,7 @@ export class CommandChannel {
     clock: Clock,
     scanner: Scanner,
     budget: number,
-    onTimeout: (tag: number) => void,
+    listener: TimeoutListener,
   ) {
     this.table = table;
     this.tableAt = tableAt;
@@ -102,7 +107,7 @@ export class CommandChannel {
     this.bytes = bytes;
     this.encoder = new CommandEncoder(bytes);
     this.txCapacity = txCapacity;
-    this.onTimeout = onTimeout;
+    this.listener = listener;
   }
 
   /** Commands queued, including the one in flight. */
@@ -305,7 +310,7 @@ export class CommandChannel {
       this.timer.schedule(late);
       return;
     }
-    this.onTimeout(this.currentTag);
+    this.listener.timedOut(this.currentTag);
     this.finish(RESULT_TIMEOUT, -1);
   }
 }

@@ -1,7 +1,7 @@
 import { QUOTE, SPACE, ascii } from "./bytes.ts";
 import { CommandChannel, RECORD_SIZE, type CommandOwner } from "./channel.ts";
 import type { CommandEncoder } from "./encoder.ts";
-import { Fields } from "./fields.ts";
+import { Fields, SPANS_SIZE } from "./fields.ts";
 import type { Clock, TxPort } from "./port.ts";
 import {
   NOTICE_INPUT_DROPPED,
@@ -14,9 +14,9 @@ import {
   RESULT_ERROR,
   RESULT_OK,
 } from "./results.ts";
-import { ByteRing } from "./ring.ts";
+import type { ByteRing } from "./ring.ts";
 import { Scanner, type RawSink, type ScanSink } from "./scanner.ts";
-import { TokenTable } from "./tokens.ts";
+import { MAX_KEYS, TokenTable } from "./tokens.ts";
 
 export type { CommandOwner } from "./channel.ts";
 export type { CommandEncoder } from "./encoder.ts";
@@ -61,6 +61,19 @@ const STAT_TIMEOUTS = 5;
 const STAT_DROPPED = 6;
 /** Words before the command queue's table in the engine's buffer: the counters, and one spare. */
 const STATS = 8;
+/** Keys of the final results: registered first, in this order, by the constructor. */
+const KEY_OK = 0;
+const KEY_ERROR = 1;
+const KEY_CME = 2;
+const KEY_CMS = 3;
+
+/**
+ * Default transmit region: the longest command (a publish or will of a 1024-byte payload in the
+ * length form, with a 255-byte topic: 1,305 bytes) and, queued behind it, the longest command of
+ * the other client id's connect (~290 bytes), with room for the short network ones. Two
+ * publishes pipeline as long as both fit; a second that does not waits for the first to end.
+ */
+const TX_CAPACITY = 1664;
 
 function align4(n: number): number {
   return (n + 3) & ~3;
@@ -75,6 +88,7 @@ function align4(n: number): number {
 export class AtEngine implements ScanSink {
   // Fields in the order the byte and line paths use them: XS finds an instance's properties by
   // walking them in order, so the hot ones come first.
+  /** The receive ring: the scanner itself, as the ring is what it frames. */
   private readonly ring: ByteRing;
   private readonly scanner: Scanner;
   /** The whole buffer: counters, command table, stage, receive ring, transmit region. */
@@ -88,39 +102,44 @@ export class AtEngine implements ScanSink {
   readonly stats: Int32Array;
   private readonly tokens = new TokenTable();
   private readonly channel: CommandChannel;
-  private readonly keyOk: number;
-  private readonly keyCms: number;
-  /** Indexed by key; grown by `listen`, so it holds no more places than tokens listened to. */
-  private readonly handlers: (LineHandler | null)[] = [];
+  /**
+   * `bytes[handlerAt + key]` is 1 + the index in `handlers` of the key's handler, or 0: most
+   * keys share one handler, and a byte per key costs less than an array place per key.
+   */
+  private readonly handlerAt: number;
+  private readonly handlers: LineHandler[] = [];
   private recordKey = -1;
   private recordBody = 0;
   /** Shared field parser for handlers; valid until the next line. */
-  readonly fields = new Fields();
+  readonly fields: Fields;
   /** Where a host reads UART bytes into before calling `received(count)`. */
   readonly rxStage: Uint8Array;
   onNotice: NoticeListener | null = null;
   /** Final errors this claims go to the handler listening on the `ERROR` token instead of the command. */
   errorClaim: ErrorClaim | null = null;
-  private readonly keyError: number;
-  private readonly keyCme: number;
 
   constructor(options: AtEngineOptions) {
-    // One buffer, laid out as: counters, the command queue's table, the stage, the receive ring,
-    // the transmit region. One Int32Array over all of it serves as `stats`, the queue's table
-    // and the scanner's word view: in XS each typed array costs heap slots of its own.
+    // One buffer, laid out as: counters, the command queue's table, the field parser's spans,
+    // the handler of each key, the stage, the receive ring, the transmit region. One Int32Array
+    // over all of it serves as `stats`, the queue's table, the spans and the scanner's word
+    // view: in XS each typed array costs heap slots of its own.
     const depth = options.queueDepth ?? 8;
     const tableAt = STATS;
-    const stageAt = 4 * (tableAt + depth * RECORD_SIZE);
+    const spansAt = tableAt + depth * RECORD_SIZE;
+    const handlerAt = 4 * (spansAt + SPANS_SIZE);
+    const stageAt = handlerAt + MAX_KEYS;
     const stage = align4(options.stageSize ?? 128);
     const rx = align4(options.rxCapacity ?? 1024);
-    const tx = align4(options.txCapacity ?? 2048);
+    const tx = align4(options.txCapacity ?? TX_CAPACITY);
     this.bytes = new Uint8Array(stageAt + stage + rx + tx);
     const words = new Int32Array(this.bytes.buffer);
     this.stats = words;
+    this.fields = new Fields(words, spansAt);
+    this.handlerAt = handlerAt;
     this.rxStage = new Uint8Array(this.bytes.buffer, stageAt, stage);
     this.stageAt = stageAt;
-    this.ring = new ByteRing(this.bytes, stageAt + stage, rx);
-    this.scanner = new Scanner(this.ring, this, words);
+    this.scanner = new Scanner(this.bytes, stageAt + stage, rx, this, words);
+    this.ring = this.scanner;
     this.channel = new CommandChannel(
       this.bytes,
       words,
@@ -132,12 +151,12 @@ export class AtEngine implements ScanSink {
       options.clock,
       this.scanner,
       options.txBudget ?? Number.POSITIVE_INFINITY,
-      () => this.timedOut(),
+      this,
     );
-    this.keyOk = this.tokens.register("OK");
-    this.keyError = this.tokens.register("ERROR");
-    this.keyCme = this.tokens.register("+CME ERROR");
-    this.keyCms = this.tokens.register("+CMS ERROR");
+    this.tokens.register("OK");
+    this.tokens.register("ERROR");
+    this.tokens.register("+CME ERROR");
+    this.tokens.register("+CMS ERROR");
   }
 
   // ---- set-up (allocates; call at start-up) ----
@@ -153,9 +172,11 @@ export class AtEngine implements ScanSink {
 
   /** Sends every unsolicited line of `key` to `handler`. */
   listen(key: number, handler: LineHandler): void {
+    if (key < 0 || key >= MAX_KEYS) return;
     const handlers = this.handlers;
-    while (handlers.length <= key) handlers.push(null);
-    handlers[key] = handler;
+    let i = handlers.indexOf(handler);
+    if (i < 0) i = handlers.push(handler) - 1;
+    this.bytes[this.handlerAt + key] = i + 1;
   }
 
   /** Lines starting with `prefix` are headers of length-bound reads: they end at their first quote. */
@@ -315,7 +336,7 @@ export class AtEngine implements ScanSink {
       key = this.tokens.lookup(bytes, start, end);
       body = this.tokens.body;
     }
-    if (key >= 0 && key <= this.keyCms) {
+    if (key >= 0 && key <= KEY_CMS) {
       this.final(key, bytes, body, end, start);
       return;
     }
@@ -324,9 +345,9 @@ export class AtEngine implements ScanSink {
     if (owner !== null && (key < 0 || key === channel.currentKey)) {
       if (owner.onResponse(channel.currentTag, key, bytes, key < 0 ? start : body, end)) return;
     }
-    const handler = key >= 0 ? this.handlers[key] : null;
-    if (handler) {
-      handler.onLine(key, bytes, body, end);
+    const h = key >= 0 ? this.bytes[this.handlerAt + key]! : 0;
+    if (h !== 0) {
+      this.handlers[h - 1]!.onLine(key, bytes, body, end);
       return;
     }
     this.stats[STAT_UNHANDLED]++;
@@ -345,8 +366,8 @@ export class AtEngine implements ScanSink {
   private final(key: number, bytes: Uint8Array, body: number, end: number, start: number): void {
     let result = RESULT_OK;
     let code = -1;
-    if (key !== this.keyOk) {
-      result = key === this.keyError ? RESULT_ERROR : key === this.keyCme ? RESULT_CME_ERROR : RESULT_CMS_ERROR;
+    if (key !== KEY_OK) {
+      result = key === KEY_ERROR ? RESULT_ERROR : key === KEY_CME ? RESULT_CME_ERROR : RESULT_CMS_ERROR;
       if (body > start) {
         this.fields.parse(bytes, body, end);
         code = this.fields.int(0);
@@ -354,8 +375,8 @@ export class AtEngine implements ScanSink {
     }
     const claim = this.errorClaim;
     if (code >= 0 && claim !== null && claim(code, this.channel.current, this.channel.currentTag)) {
-      const handler = this.handlers[this.keyError];
-      if (handler) handler.onLine(this.keyError, bytes, body, end);
+      const h = this.bytes[this.handlerAt + KEY_ERROR]!;
+      if (h !== 0) this.handlers[h - 1]!.onLine(KEY_ERROR, bytes, body, end);
       return;
     }
     if (!this.channel.finish(result, code)) this.stray(start, end);
@@ -366,7 +387,8 @@ export class AtEngine implements ScanSink {
     this.notice(NOTICE_STRAY_RESULT, start, end);
   }
 
-  private timedOut(): void {
+  /** Called by the command channel when a command went unanswered. */
+  timedOut(): void {
     this.stats[STAT_TIMEOUTS]++;
     this.notice(NOTICE_TIMEOUT, 0, 0);
   }

@@ -4,6 +4,8 @@ import { COMMA, DIGIT_0, DIGIT_9, LPAREN, MINUS, QUOTE, RPAREN, SPACE, codeAt } 
 const MAX_FIELDS = 16;
 const ENDS = MAX_FIELDS;
 const QUOTED = 2 * MAX_FIELDS;
+/** Numbers a `Fields` keeps: each field's start, end and quoted flag. */
+export const SPANS_SIZE = 3 * MAX_FIELDS;
 /** Shared by every instance until its first parse: a module constant, not a per-engine array. */
 const NO_BYTES = new Uint8Array(0);
 
@@ -19,30 +21,37 @@ const NO_BYTES = new Uint8Array(0);
 export class Fields {
   count = 0;
   bytes: Uint8Array = NO_BYTES;
-  // Starts, ends and quoted flags of the fields, in one array: each typed array costs several
-  // heap slots in XS.
-  private readonly spans = new Int32Array(3 * MAX_FIELDS);
+  // Starts, ends and quoted flags of the fields: `spans[at, at + SPANS_SIZE)`, a region of an
+  // array the engine shares out, since in XS each typed array costs several heap slots.
+  private readonly spans: Int32Array;
+  private readonly at: number;
+
+  constructor(spans?: Int32Array, at = 0) {
+    this.spans = spans ?? new Int32Array(SPANS_SIZE);
+    this.at = spans ? at : 0;
+  }
 
   /** Splits [start, end) into fields; returns how many. */
   parse(bytes: Uint8Array, start: number, end: number): number {
     this.bytes = bytes;
     const spans = this.spans;
+    const a = this.at;
     let n = 0;
     let i = start;
     while (n < MAX_FIELDS) {
       while (i < end && bytes[i] === SPACE) i++;
       if (i >= end) {
         if (n > 0 && bytes[end - 1] === COMMA) {
-          spans[n] = spans[n + ENDS] = end;
-          spans[n++ + QUOTED] = 0;
+          spans[a + n] = spans[a + n + ENDS] = end;
+          spans[a + n++ + QUOTED] = 0;
         }
         break;
       }
       if (bytes[i] === QUOTE) {
         const close = closingQuote(bytes, i + 1, end);
-        spans[n] = i + 1;
-        spans[n + ENDS] = close;
-        spans[n++ + QUOTED] = 1;
+        spans[a + n] = i + 1;
+        spans[a + n + ENDS] = close;
+        spans[a + n++ + QUOTED] = 1;
         i = close + 1;
         while (i < end && bytes[i] !== COMMA) i++;
       } else {
@@ -57,15 +66,15 @@ export class Fields {
         }
         let to = i;
         while (to > from && bytes[to - 1] === SPACE) to--;
-        spans[n] = from;
-        spans[n + ENDS] = to;
-        spans[n++ + QUOTED] = 0;
+        spans[a + n] = from;
+        spans[a + n + ENDS] = to;
+        spans[a + n++ + QUOTED] = 0;
       }
       if (i >= end) break;
       i++; // the comma
       if (i >= end) {
-        spans[n] = spans[n + ENDS] = end;
-        spans[n++ + QUOTED] = 0;
+        spans[a + n] = spans[a + n + ENDS] = end;
+        spans[a + n++ + QUOTED] = 0;
         break;
       }
     }
@@ -127,27 +136,27 @@ export class Fields {
 
   /** Byte offset where field `i` starts (inside its quotes, if quoted). */
   start(i: number): number {
-    return this.spans[i]!;
+    return this.spans[this.at + i]!;
   }
 
   end(i: number): number {
-    return this.spans[i + ENDS]!;
+    return this.spans[this.at + i + ENDS]!;
   }
 
   length(i: number): number {
-    return i < this.count ? this.spans[i + ENDS]! - this.spans[i]! : -1;
+    return i < this.count ? this.spans[this.at + i + ENDS]! - this.spans[this.at + i]! : -1;
   }
 
   isQuoted(i: number): boolean {
-    return i < this.count && this.spans[i + QUOTED] === 1;
+    return i < this.count && this.spans[this.at + i + QUOTED] === 1;
   }
 
   /** Field `i` as a non-negative decimal integer; -1 if absent, empty or not a number. */
   int(i: number): number {
     if (i >= this.count) return -1;
     const b = this.bytes;
-    let p = this.spans[i]!;
-    const e = this.spans[i + ENDS]!;
+    let p = this.spans[this.at + i]!;
+    const e = this.spans[this.at + i + ENDS]!;
     if (p >= e) return -1;
     let v = 0;
     for (; p < e; p++) {
@@ -163,8 +172,8 @@ export class Fields {
   listIncludes(i: number, value: number): boolean {
     if (i >= this.count) return false;
     const b = this.bytes;
-    let p = this.spans[i]!;
-    const e = this.spans[i + ENDS]!;
+    let p = this.spans[this.at + i]!;
+    const e = this.spans[this.at + i + ENDS]!;
     if (b[p] === LPAREN) p++;
     while (p < e) {
       let lo = 0;
@@ -191,12 +200,12 @@ export class Fields {
     const plain = this.int(i);
     if (plain >= 0) return plain;
     const b = this.bytes;
-    const e = this.spans[i + ENDS]!;
+    const e = this.spans[this.at + i + ENDS]!;
     let p = e - 1;
     if (b[p] === RPAREN) p--;
     let v = 0;
     let scale = 1;
-    while (p >= this.spans[i]! && b[p]! >= DIGIT_0 && b[p]! <= DIGIT_9) {
+    while (p >= this.spans[this.at + i]! && b[p]! >= DIGIT_0 && b[p]! <= DIGIT_9) {
       v += (b[p--]! - DIGIT_0) * scale;
       scale *= 10;
     }
@@ -207,7 +216,7 @@ export class Fields {
   equals(i: number, pattern: Uint8Array): boolean {
     if (this.length(i) !== pattern.length) return false;
     const b = this.bytes;
-    const s = this.spans[i]!;
+    const s = this.spans[this.at + i]!;
     for (let k = 0; k < pattern.length; k++) if (b[s + k] !== pattern[k]) return false;
     return true;
   }
@@ -216,8 +225,8 @@ export class Fields {
   equalsText(i: number, s: string): boolean {
     if (i >= this.count) return false;
     const b = this.bytes;
-    const start = this.spans[i]!;
-    const n = this.spans[i + ENDS]! - start;
+    const start = this.spans[this.at + i]!;
+    const n = this.spans[this.at + i + ENDS]! - start;
     for (let k = 0; k < n; k++) if (b[start + k] !== codeAt(s, k)) return false;
     return codeAt(s, n) !== codeAt(s, n); // NaN past the end: same length
   }
@@ -226,7 +235,7 @@ export class Fields {
   text(i: number): string {
     if (i >= this.count) return "";
     let s = "";
-    for (let p = this.spans[i]!; p < this.spans[i + ENDS]!; p++) s += String.fromCharCode(this.bytes[p]!);
+    for (let p = this.spans[this.at + i]!; p < this.spans[this.at + i + ENDS]!; p++) s += String.fromCharCode(this.bytes[p]!);
     return s;
   }
 }

@@ -6,10 +6,10 @@
  * never handle a line split across the wrap point. Compaction moves only the unfinished line,
  * which is short, so it costs less than wrap-around bookkeeping on every byte.
  *
- * A plain record, read and written in place by the engine and the scanner: a getter or method
- * call per read would cost more than the work it wraps.
+ * Plain fields, read and written in place by the engine and the scanner (which holds them): a
+ * getter or method call per read would cost more than the work it wraps.
  */
-export class ByteRing {
+export interface ByteRing {
   /** Start of the live bytes. */
   head: number;
   /** End of the live bytes (exclusive). */
@@ -18,12 +18,4 @@ export class ByteRing {
   /** Region start in `bytes` (a multiple of 4, so word views align). */
   readonly base: number;
   readonly capacity: number;
-
-  constructor(bytes: Uint8Array, base: number, capacity: number) {
-    this.head = base;
-    this.tail = base;
-    this.bytes = bytes;
-    this.base = base;
-    this.capacity = capacity;
-  }
 }

@@ -36,10 +36,10 @@ const ONES = 0x01010101;
  * bytes are never scanned. A "record" prefix (`+MQTTREAD:`) marks a header that ends at its
  * first quote, because the quoted payload after it may contain line ends and is read by length.
  */
-export class Scanner {
+export class Scanner implements ByteRing {
   // Hot fields first: XS finds an instance's properties by walking them in order.
-  private readonly ring: ByteRing;
-  private readonly sink: ScanSink;
+  head: number;
+  tail: number;
   private mode = LINE;
   /**
    * How many bytes of the partial line at `ring.head` are known to hold no line end. Relative to
@@ -47,6 +47,7 @@ export class Scanner {
    */
   private scanned = 0;
   private record = UNDECIDED;
+  private readonly sink: ScanSink;
   /** Set by the command channel while a command waits for `>`. */
   promptWanted = false;
   private readonly words: Int32Array;
@@ -61,12 +62,19 @@ export class Scanner {
   private dropped = 0;
   /** Lines dropped for exceeding the ring. */
   overflows = 0;
+  readonly bytes: Uint8Array;
+  readonly base: number;
+  readonly capacity: number;
 
   /** `words`, if given, must view the same bytes as `ring.bytes` (the engine shares its own). */
-  constructor(ring: ByteRing, sink: ScanSink, words?: Int32Array) {
-    this.ring = ring;
+  constructor(bytes: Uint8Array, base: number, capacity: number, sink: ScanSink, words?: Int32Array) {
+    this.head = base;
+    this.tail = base;
     this.sink = sink;
-    const b = ring.bytes;
+    this.bytes = bytes;
+    this.base = base;
+    this.capacity = capacity;
+    const b = bytes;
     this.words = words ?? new Int32Array(b.buffer, b.byteOffset, b.byteLength >> 2);
   }
 
@@ -102,7 +110,8 @@ export class Scanner {
 
   /** Consumes everything in the ring that can be framed now. */
   run(): void {
-    const ring = this.ring;
+    // The scanner is the ring it frames.
+    const ring: ByteRing = this;
     const b = ring.bytes;
     for (;;) {
       // Re-read every pass: a sink may append input, ask for a raw read or reset the scanner.
@@ -187,7 +196,7 @@ export class Scanner {
   }
 
   private runDiscard(head: number, tail: number): void {
-    const ring = this.ring;
+    const ring: ByteRing = this;
     const t = lineEnd(ring.bytes, this.words, head, tail);
     if (t < 0) {
       this.dropped += tail - head;

@@ -1,7 +1,8 @@
 import { COLON, SPACE, ascii, text } from "./bytes.ts";
 
 const SLOTS = 64; // power of two, well above the number of tokens the dialect registers
-const MAX_KEYS = SLOTS / 2;
+/** Most keys a table holds. */
+export const MAX_KEYS = SLOTS >> 1; // a shift, not `/`: XS keeps a quotient as a double, and byte offsets built on one index slowly
 const MAX_TOKEN = 24;
 /** `table[OFFSETS + key]` is where key's name starts in `names`; the next entry is where it ends. */
 const OFFSETS = SLOTS;
