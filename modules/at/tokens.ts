@@ -18,9 +18,11 @@ const OFFSETS = SLOTS;
 export class TokenTable {
   /** Where the body starts in the last looked-up line: after `:` and spaces, else the line start. */
   body = 0;
-  private names = new Uint8Array(0);
-  private count = 0;
   private readonly table = new Int16Array(SLOTS + MAX_KEYS + 1).fill(-1);
+  private names = new Uint8Array(0);
+  /** After a lookup that found nothing: the free slot where the token would go. */
+  private free = -1;
+  private count = 0;
 
   constructor() {
     this.table[OFFSETS] = 0;
@@ -30,9 +32,10 @@ export class TokenTable {
   register(name: string): number {
     const pattern = ascii(name);
     const n = pattern.length;
-    const found = this.find(pattern, 0, n);
+    // Neither could ever match a line: `lookup` reads a token up to its colon, within MAX_TOKEN bytes.
+    if (n > MAX_TOKEN || pattern.indexOf(COLON) >= 0) throw new Error(`not an AT token: ${name}`);
+    const found = this.lookup(pattern, 0, n);
     if (found >= 0) return found;
-    const slot = -2 - found;
     if (this.count >= MAX_KEYS) throw new Error("too many AT tokens");
     const key = this.count++;
     const t = this.table;
@@ -43,7 +46,7 @@ export class TokenTable {
     names.set(pattern, at);
     this.names = names;
     t[OFFSETS + key + 1] = at + n;
-    t[slot] = key;
+    t[this.free] = key;
     return key;
   }
 
@@ -55,24 +58,18 @@ export class TokenTable {
   /** Key of the line [start, end), or -1; sets `body`. */
   lookup(bytes: Uint8Array, start: number, end: number): number {
     const limit = end - start > MAX_TOKEN ? start + MAX_TOKEN : end;
-    let i = start;
-    while (i < limit && bytes[i] !== COLON) i++;
-    if (i === limit) {
+    let e = start;
+    while (e < limit && bytes[e] !== COLON) e++;
+    if (e === limit) {
       this.body = start;
       if (end !== limit) return -1;
-      const key = this.find(bytes, start, end);
-      return key < 0 ? -1 : key;
+    } else {
+      let body = e + 1;
+      while (body < end && bytes[body] === SPACE) body++;
+      this.body = body;
     }
-    let body = i + 1;
-    while (body < end && bytes[body] === SPACE) body++;
-    this.body = body;
-    const key = this.find(bytes, start, i);
-    return key < 0 ? -1 : key;
-  }
-
-  /** The key of bytes [start, end), or if none -2 - the free slot where it would go. */
-  private find(bytes: Uint8Array, start: number, end: number): number {
-    const n = end - start;
+    // The token is [start, e).
+    const n = e - start;
     const t = this.table;
     const names = this.names;
     let slot = 0;
@@ -81,20 +78,23 @@ export class TokenTable {
       // below reads them all anyway. The bytes sampled tell this dialect's tokens apart
       // (`+MQTTPUB`/`+MQTTSUB` differ at 5, `+CME`/`+CMS ERROR` at 3), and the constants put the
       // modem layer's tokens in distinct slots; a collision costs a probe.
-      const h = n * 961 + bytes[start + (n > 3 ? 3 : 0)]! * 5 + bytes[start + (n > 5 ? 5 : n - 1)]! + bytes[end - 1]! * 7;
+      const h = n * 961 + bytes[start + (n > 3 ? 3 : 0)]! * 5 + bytes[start + (n > 5 ? 5 : n - 1)]! + bytes[e - 1]! * 7;
       slot = (h ^ (h >> 3)) & (SLOTS - 1);
     }
     for (;;) {
       const key = t[slot]!;
-      if (key < 0) return -2 - slot;
+      if (key < 0) {
+        this.free = slot;
+        return -1;
+      }
       let p = t[OFFSETS + key]!;
       if (t[OFFSETS + key + 1]! - p === n) {
         let i = start;
-        while (i < end && names[p] === bytes[i]) {
+        while (i < e && names[p] === bytes[i]) {
           i++;
           p++;
         }
-        if (i === end) return key;
+        if (i === e) return key;
       }
       slot = (slot + 1) & (SLOTS - 1);
     }
