@@ -79,6 +79,8 @@ const T_OPEN_RESULT = 2;
 const T_CLOSE_RESULT = 3;
 /** A publish failed on an open connection: hold publishes a while instead of burning attempts. */
 const T_HOLD = 4;
+/** Retry for a publish waiting for transmit room held by the other client id's commands. */
+const ROOM_RETRY_MS = 50;
 
 // Why a publish failed, beside the AT results (RESULT_*, all >= 0).
 const WHY_STATUS_0 = -1;
@@ -550,9 +552,11 @@ export class MqttSession implements CommandOwner {
       // SENDING before `send`: a port that answers inside `write` settles the command within it.
       box.setState(slot, SENDING);
       if (!engine.send()) {
-        // No room yet behind our publish in flight: it leaves when that one ends (and pumps again).
-        if (e.failure === FAILED_ROOM && box.countIn(SENDING) > 1) {
+        // No room yet behind commands already queued: ours (it leaves when that one ends, and
+        // pumps again) or the other client id's (no event of ours follows, so retry shortly).
+        if (e.failure === FAILED_ROOM && engine.queued > 0) {
           box.setState(slot, QUEUED);
+          if (box.countIn(SENDING) === 0 && this.timerFor === T_NONE) this.arm(T_HOLD, ROOM_RETRY_MS);
           return;
         }
         // Otherwise only a message too large for the transmit region gets here; it can never go.

@@ -27,6 +27,21 @@ describe("two client ids on one UART", () => {
     expect(r.events.sort()).toEqual(["c1 connect", "c2 connect"]);
   });
 
+  it("a largest-size publish on each id waits for transmit room instead of failing", () => {
+    const r = new ModemRig();
+    const [c1, c2] = both(r);
+    const topic = "t/".padEnd(255, "x");
+    // QoS 0: no retry would hide a message failed for want of room.
+    const payload = new Uint8Array(1024).fill(0x01); // not printable: the length form
+    const results: string[] = [];
+    expect(c1.publish(topic, payload, { qos: 0 }, (e) => results.push(`c1 ${e ? e.message : "ok"}`))).toBe(true);
+    expect(c2.publish(topic, payload, { qos: 0 }, (e) => results.push(`c2 ${e ? e.message : "ok"}`))).toBe(true);
+    r.run(2000);
+    expect(results.sort()).toEqual(["c1 ok", "c2 ok"]);
+    expect(r.fake.payloads.map((p) => p.length)).toEqual([1024, 1024]);
+    expect(r.errors).toEqual([]);
+  });
+
   it("messages are routed by client id (mode 1 reads and mode 0 lines)", () => {
     const r = new ModemRig();
     both(r);
