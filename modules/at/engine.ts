@@ -134,7 +134,7 @@ export class AtEngine implements ScanSink {
     this.bytes = new Uint8Array(stageAt + stage + rx + tx);
     const words = new Int32Array(this.bytes.buffer);
     this.stats = words;
-    this.fields = new Fields(words, spansAt);
+    this.fields = new Fields(words, spansAt, this.bytes);
     this.handlerAt = handlerAt;
     this.rxStage = new Uint8Array(this.bytes.buffer, stageAt, stage);
     this.stageAt = stageAt;
