@@ -1,27 +1,17 @@
 /** Length forms of MQTTPUB and MQTTWILL: the `>` prompt and raw payloads of any byte value. */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type Broker, Device, peer, sleep, startBroker } from "./harness.ts";
+import { describe, expect, it } from "vitest";
+import { type Device, emulatorSuite, peer, sleep } from "./harness.ts";
 
-let broker: Broker;
+const suite = emulatorSuite();
 let dev: Device | undefined;
-beforeAll(async () => {
-  broker = await startBroker();
-});
-afterAll(async () => {
-  await broker.close();
-});
-afterEach(async () => {
-  await dev?.close();
-  dev = undefined;
-});
 
 const ALL_BYTES = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
 
 describe("MQTTPUB length form", () => {
   it("prompts with a bare > and publishes exactly the announced bytes, all 256 values", async () => {
-    dev = await Device.boot({ broker: broker.url });
+    dev = await suite.boot({ broker: suite.broker.url });
     await dev.connect(1);
-    const p = await peer(broker.url);
+    const p = await peer(suite.broker.url);
     const got = new Promise<Buffer>((resolve) => p.on("message", (_t, payload) => resolve(payload)));
     await p.subscribeAsync("raw/all", { qos: 1 });
     dev.take();
@@ -43,7 +33,7 @@ describe("MQTTPUB length form", () => {
   });
 
   it("takes bytes after the payload as the next command, and counts bytes sent before the prompt", async () => {
-    dev = await Device.boot({ broker: broker.url, baud: 115200 });
+    dev = await suite.boot({ broker: suite.broker.url, baud: 115200 });
     await dev.connect(1);
     // Command, payload and the next command in one write: the prompt has not left yet.
     dev.send('AT+MQTTPUB=1,"x",0,0,5\rAT\r\nAT\rAT+CSQ\r');
@@ -54,14 +44,14 @@ describe("MQTTPUB length form", () => {
   });
 
   it("does not prompt when the client is not connected", async () => {
-    dev = await Device.boot({ broker: broker.url });
+    dev = await suite.boot({ broker: suite.broker.url });
     await dev.at("ATE0");
     expect(await dev.at('AT+MQTTPUB=1,"x",0,0,5')).toBe("\r\nERROR\r\n");
     expect(await dev.at("AT")).toBe("\r\nOK\r\n");
   });
 
   it("gives up with ERROR after dataTimeoutMs", async () => {
-    dev = await Device.boot({ broker: broker.url, dataTimeoutMs: 50 });
+    dev = await suite.boot({ broker: suite.broker.url, dataTimeoutMs: 50 });
     await dev.connect(1);
     dev.send('AT+MQTTPUB=1,"x",0,0,5\rab');
     await dev.waitFor(">\r\nERROR\r\n");
@@ -69,7 +59,7 @@ describe("MQTTPUB length form", () => {
   });
 
   it("queues commands behind the data phase", async () => {
-    dev = await Device.boot({ broker: broker.url });
+    dev = await suite.boot({ broker: suite.broker.url });
     await dev.connect(1);
     dev.send('AT+MQTTPUB=1,"x",1,0,3\r');
     await dev.waitFor(">");
@@ -82,7 +72,7 @@ describe("MQTTPUB length form", () => {
 
 describe("MQTTWILL", () => {
   it("stores quoted and length forms, and queries them", async () => {
-    dev = await Device.boot({ broker: broker.url });
+    dev = await suite.boot({ broker: suite.broker.url });
     await dev.at("ATE0");
     expect(await dev.at("AT+MQTTWILL?")).toBe("\r\nOK\r\n");
     expect(await dev.at('AT+MQTTWILL=1,"w/1",1,1,"Tell you, I\'m dead."')).toBe("\r\nOK\r\n");
@@ -101,13 +91,13 @@ describe("MQTTWILL", () => {
   });
 
   it("is delivered by the broker when the connection drops by fault, not on a clean close", async () => {
-    dev = await Device.boot({ broker: broker.url });
+    dev = await suite.boot({ broker: suite.broker.url });
     await dev.at("ATE0");
     dev.send('AT+MQTTWILL=1,"will/t",1,0,5\r');
     await dev.waitFor(">");
     dev.send(Buffer.from([0xff, 0, 1, 2, 0x80]));
     await dev.waitFor("OK");
-    const p = await peer(broker.url);
+    const p = await peer(suite.broker.url);
     const wills: Buffer[] = [];
     p.on("message", (_t, payload) => wills.push(payload));
     await p.subscribeAsync("will/t", { qos: 1 });

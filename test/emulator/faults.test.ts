@@ -1,25 +1,15 @@
 /** Fault injection through the API, the AT#FAULT side channel and control lines. */
 import { once } from "node:events";
 import { type AddressInfo, createServer } from "node:net";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parseFault } from "../../hosts/emulator/index.ts";
-import { type Broker, Device, peer, sleep, startBroker } from "./harness.ts";
+import { type Device, emulatorSuite, peer, sleep } from "./harness.ts";
 
-let broker: Broker;
+const suite = emulatorSuite();
 let dev: Device | undefined;
-beforeAll(async () => {
-  broker = await startBroker();
-});
-afterAll(async () => {
-  await broker.close();
-});
-afterEach(async () => {
-  await dev?.close();
-  dev = undefined;
-});
 
 async function connected(options = {}): Promise<Device> {
-  dev = await Device.boot({ broker: broker.url, ...options });
+  dev = await suite.boot({ broker: suite.broker.url, ...options });
   await dev.connect(1);
   return dev;
 }
@@ -46,14 +36,14 @@ describe("broker connection faults", () => {
   it("reports cause 1 when the broker itself closes the connection", async () => {
     const d = await connected();
     const client = await new Promise<{ close(): void }>((resolve) => {
-      for (const c of Object.values((broker.aedes as unknown as { clients: Record<string, { close(): void }> }).clients)) resolve(c);
+      for (const c of Object.values((suite.broker.aedes as unknown as { clients: Record<string, { close(): void }> }).clients)) resolve(c);
     });
     client.close();
     await d.waitFor("\r\n+MQTTBREAK: 1,1\r\n");
   });
 
   it("fails an open in progress when the link is killed: OK then +MQTTOPEN: id,0", async () => {
-    dev = await Device.boot({ broker: broker.url, openResult: "immediate" });
+    dev = await suite.boot({ broker: suite.broker.url, openResult: "immediate" });
     await dev.connect(1);
     await dev.at('AT+MQTTUSER=2,"","","two"');
     dev.send('AT+MQTTOPEN=2,"h",1883,1,60\r');
@@ -102,7 +92,7 @@ describe("reboot", () => {
     await d.at("AT+MQTTCLOSE=1", /\+MQTTCLOSE: 1,1\r\n$/);
     await d.at("AT+MQTTCONF=1");
     await d.at('AT+MQTTOPEN=1,"h",1883,1,60', /\+MQTTOPEN: 1,1\r\n$/);
-    const p = await peer(broker.url);
+    const p = await peer(suite.broker.url);
     const wills: string[] = [];
     p.on("message", (_t, payload) => wills.push(payload.toString()));
     await p.subscribeAsync("boot/will");
@@ -123,7 +113,7 @@ describe("reboot", () => {
   });
 
   it("keeps persistent settings when persistSettings is set", async () => {
-    dev = await Device.boot({ rebootDelayMs: 1, persistSettings: true });
+    dev = await suite.boot({ rebootDelayMs: 1, persistSettings: true });
     await dev.at("ATE0");
     await dev.at('AT+MQTTUSER=1,"u","p"');
     await dev.at("AT+MQTTCONF=1");
@@ -137,7 +127,7 @@ describe("reboot", () => {
 
 describe("line faults", () => {
   it("silence: no answers and input dropped for N seconds", async () => {
-    dev = await Device.boot({});
+    dev = await suite.boot({});
     await dev.at("ATE0");
     dev.modem.control("silence 0.1");
     dev.send("AT+CSQ\r");
@@ -149,7 +139,7 @@ describe("line faults", () => {
   });
 
   it("garbage: one burst of random bytes without line ends, framed by CRLF", async () => {
-    dev = await Device.boot({});
+    dev = await suite.boot({});
     dev.modem.inject({ name: "garbage", bytes: 100 });
     const out = Buffer.from(dev.take(), "latin1");
     expect(out.length).toBe(104);
@@ -158,7 +148,7 @@ describe("line faults", () => {
   });
 
   it("split-writes: the same bytes arrive in more, smaller writes", async () => {
-    dev = await Device.boot({});
+    dev = await suite.boot({});
     await dev.at("ATE0");
     dev.send("AT#FAULT=split-writes,on\r");
     await dev.waitFor("OK\r\n");
@@ -173,7 +163,7 @@ describe("line faults", () => {
   });
 
   it("slow-line and baud: output paced at baud/10 bytes per second", async () => {
-    dev = await Device.boot({ baud: 115200 });
+    dev = await suite.boot({ baud: 115200 });
     await dev.at("ATE0");
     dev.modem.control("slow-line 2400");
     const t0 = performance.now();
@@ -200,7 +190,7 @@ describe("fault syntax", () => {
   });
 
   it("answers ERROR to an unknown side-channel fault", async () => {
-    dev = await Device.boot({});
+    dev = await suite.boot({});
     await dev.at("ATE0");
     expect(await dev.at("AT#FAULT=meteor")).toBe("\r\nERROR\r\n");
   });
@@ -213,7 +203,7 @@ describe("connect edge cases", () => {
     mute.listen(0, "127.0.0.1");
     await once(mute, "listening");
     const { port } = mute.address() as AddressInfo;
-    dev = await Device.boot({ openResult: "immediate" });
+    dev = await suite.boot({ openResult: "immediate" });
     await dev.at("ATE0");
     await dev.at("AT+MIPCALL=1", /\+MIPCALL: [\d.]+\r\n$/);
     expect(await dev.at(`AT+MQTTOPEN=1,"127.0.0.1",${port},1,60`)).toBe("\r\nOK\r\n");
@@ -229,7 +219,7 @@ describe("connect edge cases", () => {
     const d = await connected({ readQueueLimit: 2 });
     await d.at("AT+MQTTCONF=1");
     await d.at('AT+MQTTSUB=1,"q",0', /\+MQTTSUB: 1,1\r\n$/);
-    const p = await peer(broker.url);
+    const p = await peer(suite.broker.url);
     for (const n of ["1", "2", "3"]) await p.publishAsync("q", n);
     await d.waitFor(/(\+MQTTMSGI: 1,0,1,1\r\n[\s\S]*){2}/);
     await sleep(30);
@@ -241,7 +231,7 @@ describe("connect edge cases", () => {
   });
 
   it("fails the open, not leaving a stuck slot, when the broker URL is unusable", async () => {
-    dev = await Device.boot({ broker: "bogus://nowhere" });
+    dev = await suite.boot({ broker: "bogus://nowhere" });
     await dev.at("ATE0");
     await dev.at("AT+MIPCALL=1", /\+MIPCALL: [\d.]+\r\n$/);
     expect(await dev.at('AT+MQTTOPEN=1,"h",1883,1,60', /(ERROR|\+MQTTOPEN: 1,0)\r\n$/)).toMatch(/^\r\n(ERROR|OK\r\n\r\n\+MQTTOPEN: 1,0)\r\n$/);

@@ -2,6 +2,7 @@
  * Test harness: an in-process aedes broker on a free loopback port and a virtual modem driven with
  * raw AT bytes, with helpers that wait for output patterns instead of sleeping.
  */
+import { afterAll, afterEach, beforeAll } from "vitest";
 import mqtt, { type MqttClient } from "mqtt";
 import { VirtualModem } from "../../hosts/emulator/index.ts";
 import type { VirtualModemOptions } from "../../hosts/emulator/index.ts";
@@ -96,4 +97,33 @@ export async function peer(url: string, clientId = `peer-${Math.random().toStrin
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * The hooks every emulator test file needs: one broker for the file, and every device a test
+ * boots through `boot` closed after that test.
+ */
+export function emulatorSuite(): { readonly broker: Broker; boot(options: VirtualModemOptions): Promise<Device> } {
+  let broker: Broker | undefined;
+  const booted: Device[] = [];
+  beforeAll(async () => {
+    broker = await startBroker();
+  });
+  afterAll(async () => {
+    await broker?.close();
+  });
+  afterEach(async () => {
+    for (const d of booted.splice(0)) await d.close();
+  });
+  return {
+    get broker(): Broker {
+      if (!broker) throw new Error("the broker starts in beforeAll");
+      return broker;
+    },
+    async boot(options: VirtualModemOptions): Promise<Device> {
+      const d = await Device.boot(options);
+      booted.push(d);
+      return d;
+    },
+  };
 }

@@ -1,22 +1,12 @@
 /** Every AT+MQTT* command form against an in-process aedes broker. */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type Broker, Device, peer, startBroker } from "./harness.ts";
+import { describe, expect, it } from "vitest";
+import { type Device, emulatorSuite, peer } from "./harness.ts";
 
-let broker: Broker;
+const suite = emulatorSuite();
 let dev: Device | undefined;
-beforeAll(async () => {
-  broker = await startBroker();
-});
-afterAll(async () => {
-  await broker.close();
-});
-afterEach(async () => {
-  await dev?.close();
-  dev = undefined;
-});
 
 async function ready(): Promise<Device> {
-  dev = await Device.boot({ broker: broker.url });
+  dev = await suite.boot({ broker: suite.broker.url });
   await dev.at("ATE0");
   return dev;
 }
@@ -104,7 +94,7 @@ describe("MQTTOPEN / MQTTCLOSE", () => {
   });
 
   it("reports a network failure as OK then +MQTTOPEN: id,0", async () => {
-    dev = await Device.boot({});
+    dev = await suite.boot({});
     await dev.at("ATE0");
     await dev.at("AT+MIPCALL=1");
     await dev.waitFor("+MIPCALL: ");
@@ -159,7 +149,7 @@ describe("MQTTSUB / MQTTUNSUB / MQTTPUB quoted", () => {
     const d = await ready();
     await d.connect(1);
     await d.at('AT+MQTTPUB=1,"keep/me",1,1,"kept"', /\+MQTTPUB: 1,1\r\n$/);
-    const p = await peer(broker.url);
+    const p = await peer(suite.broker.url);
     const got = new Promise<{ retain: boolean; payload: string }>((resolve) =>
       p.on("message", (_t, payload, packet) => resolve({ retain: packet.retain, payload: payload.toString() })),
     );
@@ -180,7 +170,7 @@ describe("MQTTCONF and mode 1", () => {
     expect(await d.at("AT+MQTTREAD=1")).toBe("\r\n+MQTTREAD: 1,0,0,0\r\n\r\nOK\r\n");
     await d.connect(1);
     await d.at('AT+MQTTSUB=1,"bin/#",2', /\+MQTTSUB: 1,1\r\n$/);
-    const p = await peer(broker.url);
+    const p = await peer(suite.broker.url);
     const payload = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
     await p.publishAsync("bin/all", payload, { qos: 2 });
     await d.waitFor("\r\n+MQTTMSGI: 1,2,7,256\r\n");
@@ -198,7 +188,7 @@ describe("MQTTCONF and mode 1", () => {
   });
 
   it("formats mode 0 with spaces when urcSpaces is set", async () => {
-    dev = await Device.boot({ broker: broker.url, urcSpaces: true });
+    dev = await suite.boot({ broker: suite.broker.url, urcSpaces: true });
     await dev.connect(1);
     await dev.at('AT+MQTTSUB=1,"sp",0', /\+MQTTSUB: 1,1\r\n$/);
     await dev.at('AT+MQTTPUB=1,"sp",0,0,"123"');
