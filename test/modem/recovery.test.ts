@@ -227,7 +227,9 @@ describe("backoff", () => {
       r.fake.openOutcome[1] = { kind: "final", code };
       const c = r.client({ host: "h", reconnectPeriod: 1000, reconnectMaxPeriod: 45_000 });
       const errors: unknown[] = [];
+      const logs: string[] = [];
       c.on("error", (e) => errors.push(e));
+      c.on("log", (line) => logs.push(line));
       r.start();
       r.until(() => errors.length > 0);
       const e = errors[0] as MqttError;
@@ -243,6 +245,12 @@ describe("backoff", () => {
       expect(r.fake.count(/^AT\+MQTTOPEN\?$/)).toBe(2);
       const queryAt = r.fake.wire.filter((w) => w.kind === "line" && w.text === "AT+MQTTOPEN?")[1]!.at;
       expect(queryAt - refusedAt).toBe(45_000);
+      // Attempts are counted from 1, the refusal's jump to the cap notwithstanding.
+      r.until(() => errors.length > 1);
+      expect(logs.filter((l) => l.includes("reconnecting in"))).toEqual([
+        "mqtt[1] reconnecting in 45000 ms (attempt 1)",
+        "mqtt[1] reconnecting in 45000 ms (attempt 2)",
+      ]);
     });
   }
 
