@@ -64,7 +64,8 @@ export class TelemetryApp {
       password: settings.mqttPassword,
       keepalive: settings.mqttKeepalive,
       ...(settings.mqttTls >= 0 ? { tls: settings.mqttTls } : {}),
-      will: { topic: settings.topicResponses, payload: '{"online":false}', qos: 1, retain: true },
+      // `AT+MQTTWILL` takes a quoted payload only, so the will holds no `"`.
+      will: { topic: settings.topicResponses, payload: "offline", qos: 1, retain: true },
     });
     const c = this.client;
     c.on("log", platform.log);

@@ -36,6 +36,9 @@ export const DEFAULT_SETTINGS: AppSettings = {
   telemetryInterval: 60000,
 };
 
+/** Settings whose values never appear in a warning or a log line. */
+export const SECRET_KEYS: readonly (keyof AppSettings)[] = ["mqttPassword", "mqttUser"];
+
 /** Keys a device may override at run time (stored with `preference`, domain "cellmqtt"). */
 export const SETTING_KEYS = Object.keys(DEFAULT_SETTINGS) as (keyof AppSettings)[];
 
@@ -58,13 +61,19 @@ export function resolveSettings(warn: (message: string) => void, ...layers: Read
       if (typeof fallback === "number") {
         const n = typeof raw === "number" ? raw : typeof raw === "string" && raw.trim() !== "" ? Number(raw) : Number.NaN;
         const problem = numberProblem(key, n);
-        if (problem) warn(`setting ${key}: ${problem}; keeping ${String(target[key])}`);
+        if (problem) warn(`setting ${key}: ${problem}; keeping ${shown(key, target[key]!)}`);
         else target[key] = n;
       } else if (typeof raw === "string") target[key] = raw;
-      else warn(`setting ${key}: expected a string, got ${typeof raw}; keeping "${String(target[key])}"`);
+      else warn(`setting ${key}: expected a string, got ${typeof raw}; keeping ${shown(key, target[key]!)}`);
     }
   }
   return out;
+}
+
+/** How a warning shows a setting's value: a secret only by whether it is set. */
+function shown(key: keyof AppSettings, value: string | number): string {
+  if (SECRET_KEYS.includes(key)) return value === "" ? "the empty value" : "the value set before (not shown)";
+  return typeof value === "string" ? `"${value}"` : String(value);
 }
 
 function numberProblem(key: keyof AppSettings, n: number): string {

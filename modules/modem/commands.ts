@@ -93,22 +93,24 @@ export function mqttUnsub(e: CommandEncoder, id: number, topic: string): void {
   e.raw(MQTTUNSUB).int(id).comma().quoted(topic);
 }
 
-/** Publish or will, quoted form: the payload bytes are printable ASCII without `"`. */
-function messageQuoted(e: CommandEncoder, prefix: Uint8Array, id: number, topic: string, qos: number, retain: number, payload: Uint8Array, offset: number, length: number): void {
-  e.raw(prefix).int(id).comma().quoted(topic).comma().int(qos).comma().int(retain).comma().quotedBytes(payload, offset, length);
+/** `<prefix><id>,"topic",<qos>,<retain>,`: the part publish and will share. */
+function messageHead(e: CommandEncoder, prefix: Uint8Array, id: number, topic: string, qos: number, retain: number): CommandEncoder {
+  return e.raw(prefix).int(id).comma().quoted(topic).comma().int(qos).comma().int(retain).comma();
 }
 
-/** Publish or will, length form: `...,<size>`, then after `>` exactly `size` raw bytes. */
-function messageData(e: CommandEncoder, prefix: Uint8Array, id: number, topic: string, qos: number, retain: number, payload: Uint8Array, offset: number, length: number): void {
-  e.raw(prefix).int(id).comma().quoted(topic).comma().int(qos).comma().int(retain).comma().int(length).data(payload, offset, length);
-}
-
+/**
+ * `AT+MQTTPUB`: quoted (`..."payload"`, printable ASCII without `"`) or the length form
+ * (`...,<size>`, then after `>` exactly `size` raw bytes).
+ */
 export function mqttPub(e: CommandEncoder, id: number, topic: string, qos: number, retain: number, payload: Uint8Array, offset: number, length: number, quoted: boolean): void {
-  (quoted ? messageQuoted : messageData)(e, MQTTPUB, id, topic, qos, retain, payload, offset, length);
+  const head = messageHead(e, MQTTPUB, id, topic, qos, retain);
+  if (quoted) head.quotedBytes(payload, offset, length);
+  else head.int(length).data(payload, offset, length);
 }
 
-export function mqttWill(e: CommandEncoder, id: number, topic: string, qos: number, retain: number, payload: Uint8Array, offset: number, length: number, quoted: boolean): void {
-  (quoted ? messageQuoted : messageData)(e, MQTTWILL, id, topic, qos, retain, payload, offset, length);
+/** `AT+MQTTWILL=<id>,"topic",<qos>,<retain>,"payload"`: the manual has the quoted form only. */
+export function mqttWill(e: CommandEncoder, id: number, topic: string, qos: number, retain: number, payload: Uint8Array): void {
+  messageHead(e, MQTTWILL, id, topic, qos, retain).quotedBytes(payload, 0, payload.length);
 }
 
 /** `AT+MQTTCONF=<mode>`: 0 delivers messages in `+MQTTMSG`, 1 announces them for `AT+MQTTREAD`. */

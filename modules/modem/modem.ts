@@ -3,6 +3,8 @@ import type { Clock } from "cellmqtt/at/port";
 import { NOTICE_TIMEOUT, noticeName } from "cellmqtt/at/results";
 import { text } from "cellmqtt/at/bytes";
 import { isRefusal } from "./errors.ts";
+import { APN_MAX } from "./limits.ts";
+import { checkQuotable } from "./validate.ts";
 import { Inbound } from "./inbound.ts";
 import { LimitsProbe, manualLimits, type ModemLimits } from "./limits-probe.ts";
 import { Query, type QueryAnswer, type QueryName } from "./query.ts";
@@ -10,6 +12,7 @@ import { NetworkLink, type NetworkListener, type NetworkSettings } from "./netwo
 import { MqttSession, type SessionListener } from "./session.ts";
 
 export interface ModemOptions {
+  /** `apn`: printable ASCII without `"`, at most APN_MAX characters (a ValidationError otherwise). */
   network?: Partial<NetworkSettings>;
   /** Messages and payload bytes each client id may hold while offline or unacknowledged. */
   outboxMessages?: number;
@@ -53,12 +56,10 @@ export class CellularModem implements NetworkListener, LineHandler {
       new MqttSession(2, engine, clock, quiet, random, messages, bytes),
     ];
     this.inbound = new Inbound(engine, clock, this.sessions, this.log_);
-    this.link = new NetworkLink(
-      engine,
-      clock,
-      { apn: "", receiveMode: 1, pollMs: 2000, dataCallTimeoutMs: 30000, ...options.network },
-      this,
-    );
+    const network: NetworkSettings = { apn: "", receiveMode: 1, pollMs: 2000, dataCallTimeoutMs: 30000, ...options.network };
+    // Refused here, by name: an APN the encoder cannot send would leave the link dialing forever.
+    checkQuotable("network.apn", network.apn, 0, APN_MAX);
+    this.link = new NetworkLink(engine, clock, network, this);
     const names = ["+MQTTOPEN", "+MQTTCLOSE", "+MQTTSUB", "+MQTTUNSUB", "+MQTTPUB", "+MQTTBREAK", "+MQTTMSG", "+MQTTMSGI", "RDY", "+MIPCALL", "+CEREG", "+CGREG"];
     this.keyError = engine.token("ERROR");
     this.keys = new Int32Array(names.length);

@@ -415,8 +415,7 @@ export class MqttSession implements CommandOwner {
 
   private sendWill(): void {
     const w = this.config!.will!;
-    const quoted = bytesQuotable(w.payload, 0, w.payload.length);
-    this.issue(K_WILL, -1, (e) => cmd.mqttWill(e, this.id, w.topic, w.qos, w.retain, w.payload, 0, w.payload.length, quoted));
+    this.issue(K_WILL, -1, (e) => cmd.mqttWill(e, this.id, w.topic, w.qos, w.retain, w.payload));
   }
 
   private sendOpen(): void {

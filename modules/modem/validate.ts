@@ -75,6 +75,22 @@ function checkScan(field: string, value: string, scanned: number, min: number, m
 }
 
 /**
+ * Bytes that go inside quotes on the command line (a will's payload: `AT+MQTTWILL` has no length
+ * form): printable ASCII other than `"`, at most `max` of them.
+ */
+export function checkQuotableBytes(field: string, bytes: Uint8Array, max: number): Uint8Array {
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i]!;
+    if (c < 0x20 || c > 0x7e || c === 0x22) {
+      const why = c === 0x22 ? "a quote" : "not printable ASCII";
+      throw new ValidationError(field, `byte ${i} (0x${c.toString(16).padStart(2, "0")}) is ${why}: the modem takes a will only as a quoted string`);
+    }
+  }
+  if (bytes.length > max) throw new ValidationError(field, `length must be 0 to ${max} bytes, got ${bytes.length}`);
+  return bytes;
+}
+
+/**
  * True if the bytes can go in the quoted form of a publish or will: printable ASCII without `"`,
  * and short enough for a command line (QUOTED_PAYLOAD_MAX). Allocates nothing.
  */

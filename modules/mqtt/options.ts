@@ -1,10 +1,11 @@
 import { KEEPALIVE_MIN, PAYLOAD_MAX, PORT_MIN, QOS_MAX, TOPIC_MIN } from "cellmqtt/modem/limits";
 import { manualLimits, type ModemLimits } from "cellmqtt/modem/limits-probe";
 import type { SessionConfig } from "cellmqtt/modem/session";
-import { ValidationError, checkFlag, checkInteger, checkQuotable, checkTopicName } from "cellmqtt/modem/validate";
+import { ValidationError, checkFlag, checkInteger, checkQuotable, checkQuotableBytes, checkTopicName } from "cellmqtt/modem/validate";
 
 export interface WillOptions {
   topic: string;
+  /** Printable ASCII without `"`: `AT+MQTTWILL` takes the payload only as a quoted string. */
   payload: string | Uint8Array;
   qos?: 0 | 1 | 2;
   retain?: boolean;
@@ -61,7 +62,7 @@ export function sessionConfig(o: ConnectOptions, limits: ModemLimits = manualLim
   const will = o.will
     ? {
         topic: checkTopicName("will.topic", o.will.topic, TOPIC_MIN, limits.topicMax),
-        payload: payloadBytes("will.payload", o.will.payload, limits.willPayloadMax),
+        payload: checkQuotableBytes("will.payload", payloadBytes("will.payload", o.will.payload, limits.willPayloadMax), limits.willPayloadMax),
         qos: checkQos("will.qos", o.will.qos ?? 0),
         retain: checkFlag("will.retain", o.will.retain ?? false),
       }

@@ -26,4 +26,15 @@ describe("settings layers", () => {
       "setting telemetryInterval: must be 1000 to 86400000 ms, got 10; keeping 60000",
     ]);
   });
+
+  it("never echoes the value of a secret setting (password, user name)", () => {
+    const warnings: string[] = [];
+    const s = resolveSettings((w) => warnings.push(w), { mqttPassword: "S3cretPW", mqttUser: "pump-user" }, { mqttPassword: 1234, mqttUser: false });
+    expect([s.mqttPassword, s.mqttUser]).toEqual(["S3cretPW", "pump-user"]);
+    expect(warnings).toEqual([
+      "setting mqttUser: expected a string, got boolean; keeping the value set before (not shown)",
+      "setting mqttPassword: expected a string, got number; keeping the value set before (not shown)",
+    ]);
+    for (const w of warnings) expect(w).not.toMatch(/S3cretPW|pump-user|1234/);
+  });
 });

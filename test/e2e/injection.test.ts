@@ -47,14 +47,16 @@ it("hostile user, password, client id and will topic are refused before anything
         expect(() => connect(rig.modem, { host: "127.0.0.1", port: broker.port, [field]: a }), `${field} ${JSON.stringify(a)}`).toThrow(ValidationError);
       }
       expect(() => connect(rig.modem, { host: "127.0.0.1", port: broker.port, will: { topic: a, payload: "p" } })).toThrow(ValidationError);
+      // `AT+MQTTWILL` is quoted only: a will payload that cannot be quoted never reaches the wire.
+      expect(() => connect(rig.modem, { host: "127.0.0.1", port: broker.port, will: { topic: "w", payload: a } })).toThrow(ValidationError);
     }
   } finally {
     void rig.close();
   }
 });
 
-it("hostile topics, payloads and will payloads: the command log holds exactly the intended commands", async () => {
-  const willPayload = Uint8Array.from(Buffer.from('bye"\r\nAT+MQTTCLOSE=1\r\n\x1a', "latin1"));
+it("hostile topics and payloads: the command log holds exactly the intended commands", async () => {
+  const willPayload = Uint8Array.from(Buffer.from("bye, AT+MQTTCLOSE=1 ';", "latin1"));
   const rig = new Rig(
     {
       brokerUrl: broker.url,
@@ -89,7 +91,7 @@ it("hostile topics, payloads and will payloads: the command log holds exactly th
     await waitFor(() => rig.received.length >= ATTACKS.length, 3000, () => rig.describe());
     expect(rig.received.map((m) => m.payload.toString("latin1"))).toEqual(ATTACKS);
 
-    // The will, stored with its hostile payload, fires on a broker drop and arrives intact.
+    // The will, stored quoted, fires on a broker drop and arrives intact.
     rig.vm.inject({ name: "broker-drop", clientId: 1 });
     await waitFor(() => seen.some((m) => m.topic === "inj/will"), 3000, () => rig.describe());
     expect(seen.find((m) => m.topic === "inj/will")!.payload.toString("latin1")).toBe(Buffer.from(willPayload).toString("latin1"));
@@ -100,7 +102,7 @@ it("hostile topics, payloads and will payloads: the command log holds exactly th
     const port = broker.port;
     const connectCommands = [
       'AT+MQTTUSER=1,"user","pass","inj1"',
-      `AT+MQTTWILL=1,"inj/will",1,0,${willPayload.length}`,
+      `AT+MQTTWILL=1,"inj/will",1,0,"${Buffer.from(willPayload).toString("latin1")}"`,
       `AT+MQTTOPEN=1,"127.0.0.1",${port},1,30`,
       'AT+MQTTSUB=1,"inj/down",1',
     ];
@@ -118,11 +120,7 @@ it("hostile topics, payloads and will payloads: the command log holds exactly th
     expect(mqtt).toEqual(expected);
     // The payloads went as data, exactly, and only after the prompt.
     const payloads = rig.vm.log.payloads;
-    expect(payloads.map((p) => [p.command, Buffer.from(p.bytes).toString("latin1"), p.earlyBytes])).toEqual([
-      ["MQTTWILL", Buffer.from(willPayload).toString("latin1"), 0],
-      ...ATTACKS.map((a) => ["MQTTPUB", a, 0]),
-      ["MQTTWILL", Buffer.from(willPayload).toString("latin1"), 0],
-    ]);
+    expect(payloads.map((p) => [p.command, Buffer.from(p.bytes).toString("latin1"), p.earlyBytes])).toEqual(ATTACKS.map((a) => ["MQTTPUB", a, 0]));
   } finally {
     await rig.close();
   }

@@ -7,7 +7,7 @@ const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 /** A scenario touching every answer form: bring-up with echo, will, subscribe, both publish forms, reads, a break, a refusal, a reboot. */
 function scenario(split: SplitMode, seed = 1): { events: string[]; lines: string[]; payloads: string[] } {
   const r = new ModemRig({ fake: { split, seed } });
-  const c = r.connected({ will: { topic: "w", payload: new Uint8Array([0x22, 0x0d, 0x0a]) } });
+  const c = r.connected({ will: { topic: "w", payload: "gone" } });
   c.subscribe("t/#", { qos: 1 });
   c.publish("t/a", "plain", { qos: 1 });
   c.publish("t/b", Uint8Array.from({ length: 300 }, (_, i) => i & 0xff), { qos: 2 });

@@ -357,13 +357,19 @@ describe("AT+MQTTWILL", () => {
     expect(r.fake.lines.slice(-2)).toEqual(['AT+MQTTWILL=1,"topic1",1,1,"Tell you, I\'m dead."', 'AT+MQTTOPEN=1,"broker.example",1883,1,60']);
   });
 
-  it("a binary will goes in the length form", () => {
+  it("a will payload that cannot be quoted is refused by name before anything is sent (the manual has no length form)", () => {
+    for (const payload of [new Uint8Array([0x22]), new Uint8Array([0x41, 0x0d, 0x0a]), new Uint8Array([0xff]), '{"online":false}']) {
+      const r = new ModemRig();
+      expect(() => r.client({ host: "broker.example", will: { topic: "w", payload } })).toThrow(/^will\.payload: byte \d+ \(0x[0-9a-f]{2}\) is (a quote|not printable ASCII)/);
+      expect(r.fake.lines).toEqual([]);
+    }
+  });
+
+  it("a will of 1024 printable bytes still goes quoted", () => {
     const r = new ModemRig();
-    const payload = new Uint8Array([0x22, 0x0d, 0x0a, 0x1a, 0x00, 0xff]);
-    r.connected({ will: { topic: "w", payload, qos: 2 } });
-    expect(r.fake.linesMatching(/^AT\+MQTTWILL/)).toEqual(['AT+MQTTWILL=1,"w",2,0,6']);
-    expect(r.fake.payloads.map(hex)).toEqual([hex(payload)]);
-    expect(r.fake.slots[1]!.willData && hex(r.fake.slots[1]!.willData)).toBe(hex(payload));
+    r.connected({ will: { topic: "w", payload: "x".repeat(1024) } });
+    expect(r.fake.linesMatching(/^AT\+MQTTWILL/)).toEqual([`AT+MQTTWILL=1,"w",0,0,"${"x".repeat(1024)}"`]);
+    expect(r.fake.payloads).toEqual([]);
   });
 });
 
@@ -470,5 +476,16 @@ describe("a modem that answers inside write (in-process)", () => {
     r.fake.message(1, "t", "in", 1);
     r.run(10);
     expect(r.events.at(-1)).toBe(`c1 message t ${hex("in")} qos1 slot1`);
+  });
+});
+
+describe("the APN", () => {
+  it("is refused by name when the modem is made if it cannot go on the command line", () => {
+    for (const apn of ["a\"b", "x".repeat(64), "iot\r\nAT+CFUN=0"]) {
+      expect(() => new ModemRig({ modem: { network: { apn } } })).toThrow(/^network\.apn: /);
+    }
+    const r = new ModemRig({ modem: { network: { apn: "x".repeat(63) } } });
+    r.connected();
+    expect(r.fake.apn).toBe("x".repeat(63));
   });
 });

@@ -39,6 +39,9 @@ const optionCases: [string, Partial<ConnectOptions> | Record<string, unknown>, s
   ["will QoS 3", { will: { topic: "t", payload: "x", qos: 3 } }, "will.qos", "from 0 to 2"],
   ["will retain 2", { will: { topic: "t", payload: "x", retain: 2 } }, "will.retain", "must be 0 or 1"],
   ["will payload of 1025 bytes", { will: { topic: "t", payload: new Uint8Array(1025) } }, "will.payload", "0 to 1024 bytes, got 1025"],
+  ["will payload with a quote", { will: { topic: "t", payload: '{"online":false}' } }, "will.payload", "byte 1 (0x22) is a quote"],
+  ["will payload with CR LF", { will: { topic: "t", payload: "a\r\n" } }, "will.payload", "byte 1 (0x0d) is not printable ASCII"],
+  ["will payload of binary bytes", { will: { topic: "t", payload: new Uint8Array([0x41, 0xff]) } }, "will.payload", "byte 1 (0xff) is not printable ASCII"],
 ];
 
 // Values that would end the quoted field or the command line early and run the rest as a command.
@@ -68,7 +71,7 @@ describe("connect options: every limit of the manual, named by field", () => {
       clientId: "c".repeat(23),
       keepalive: 300,
       clean: false,
-      will: { topic: "t".repeat(255), payload: new Uint8Array(1024), qos: 2, retain: true },
+      will: { topic: "t".repeat(255), payload: new Uint8Array(1024).fill(0x7e), qos: 2, retain: true },
     });
     expect([c.host.length, c.port, c.username.length, c.password.length, c.clientId.length, c.keepalive, c.clean]).toEqual([255, 65535, 128, 128, 23, 300, 0]);
     expect(c.will!.payload.length).toBe(1024);

@@ -590,6 +590,8 @@ export class FakeModem implements TxPort {
         }, st);
       };
       if (m[6] !== undefined) return done(enc(m[6]));
+      // The manual gives the length form to AT+MQTTPUB only.
+      if (!pub) return error();
       const size = Number(m[7]);
       if (size < 1 || size > 1024) return error();
       this.dataLeft = size;
