@@ -11,6 +11,8 @@ interface XsHostGlobals {
   print(...values: unknown[]): void;
   gc(): void;
   xsCounters(out: Float64Array): void;
+  /** Under callgrind, ends a measured phase: its instruction counts are dumped as "phase N". */
+  callgrindDump(phase: number): void;
   scriptArgs: string[];
 }
 

@@ -1,26 +1,31 @@
 /**
  * `npm run bench:xs`: the AT engine against an idiomatic string parser, inside the XS test host,
- * on the same ~200 KB modem transcript fed in 64-byte reads. Prints figures; asserts nothing
- * about time. The two must report identical events (full hash of every field and payload byte),
- * or the figures are declared void and the run exits non-zero.
+ * on the same ~200 KB modem transcript fed in 64-byte reads; then the engine per line type and
+ * per read. Prints figures; asserts nothing about time. The two parsers must report identical
+ * events (full hash of every field and payload byte), or the figures are declared void and the
+ * run exits non-zero.
  *
  * Native instructions come from valgrind's callgrind (skipped when valgrind is missing or
- * XS_BENCH_NO_CALLGRIND=1): each run minus the same run with nothing fed, per inbound byte.
+ * XS_BENCH_NO_CALLGRIND=1). Each measurement in bench.xs.ts is a "copy" phase (the reads copied
+ * into the engine's stage, nothing parsed) and a "feed" phase (the same copies, each followed by
+ * `engine.received`); the script ends each phase with a callgrind dump, and a figure is feed minus
+ * copy. So it leaves out the feed loop and the copies, and includes everything `received` runs:
+ * the engine, and the benchmark driver's handlers with their event hashing.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, buildHost, bundleTo, runScript } from "../../../scripts/xs/host.ts";
 
 interface Bench {
-  mode: string;
+  name: string;
+  readSize: number;
   fed: number;
   lines: number;
   reads: number;
+  copyPhase: number;
+  feedPhase: number;
   slotSize: number;
-  engineSlots: number;
-  engineChunkBytes: number;
-  engineBytes: number;
   retainedSlots: number;
   retainedChunkBytes: number;
   slots: number;
@@ -33,6 +38,20 @@ interface Bench {
   queued: number;
 }
 
+interface Heap {
+  slotSize: number;
+  slots: number;
+  chunkBytes: number;
+  bytes: number;
+}
+
+interface Run {
+  benches: Bench[];
+  heap: Heap | null;
+  /** Per phase number: self instructions by function, under "" the phase's total. */
+  phases: Map<number, Map<string, number>> | null;
+}
+
 /** Heap big enough that a whole run allocates without a collection: deltas are then totals. */
 const BIG_HEAP = ["--slots", "4000000", "--chunks", "600000000"];
 /** The host's default heap (16K slots, 256 KB chunks), closer to a device's. */
@@ -43,54 +62,111 @@ const ESP32_HZ = 240e6;
 const ESP32_IPC = 1;
 const CG_DIR = join(ROOT, "build/xs-bench");
 
-function parse(stdout: string, what: string): Bench {
-  const line = stdout.split("\n").find((l) => l.startsWith("XSBENCH "));
-  if (!line) throw new Error(`${what}: no XSBENCH line\n${stdout.slice(-2000)}`);
-  return JSON.parse(line.slice(8)) as Bench;
+function parseOutput(stdout: string, what: string): Run {
+  const benches: Bench[] = [];
+  let heap: Heap | null = null;
+  for (const l of stdout.split("\n")) {
+    if (l.startsWith("XSBENCH ")) benches.push(JSON.parse(l.slice(8)) as Bench);
+    else if (l.startsWith("XSHEAP ")) heap = JSON.parse(l.slice(7)) as Heap;
+  }
+  if (benches.length === 0) throw new Error(`${what}: no XSBENCH line\n${stdout.slice(-2000)}`);
+  return { benches, heap, phases: null };
 }
 
-function xs(script: string, args: string[], heap: string[]): Bench {
-  const r = runScript(script, args, { hostArgs: heap, timeoutMs: 300_000 });
+function plain(script: string, args: string[], heap: string[]): Run {
+  const r = runScript(script, args, { hostArgs: heap, timeoutMs: 600_000 });
   if (r.status !== 0) throw new Error(`xshost ${args.join(" ")} exited ${r.status}: ${r.stderr}`);
-  return parse(r.stdout, args.join(" "));
+  return parseOutput(r.stdout, args.join(" "));
 }
 
-/** Runs under callgrind; resolves to the total instruction count. */
-function callgrind(script: string, args: string[], heap: string[], name: string): Promise<number> {
-  const out = join(CG_DIR, `${name}.callgrind`);
+/**
+ * Self instructions per function in one callgrind dump, from its `fn=` records: a cost line
+ * adds to the function named last, except the line after `calls=`, which is a callee's
+ * inclusive cost. (`callgrind_annotate` is not used: its report mixes in source lines and the
+ * file's total.)
+ */
+function selfCosts(file: string): Map<string, number> {
+  const text = readFileSync(file, "utf8");
+  const names = new Map<string, string>();
+  const costs = new Map<string, number>();
+  let fn = "";
+  let skip = false;
+  let total = 0;
+  for (const l of text.split("\n")) {
+    if (l.startsWith("fn=")) {
+      // Compressed names: `fn=(12) name` defines id 12, `fn=(12)` reuses it.
+      const m = /^fn=(?:\((\d+)\))?\s*(.*)$/.exec(l)!;
+      if (m[1] !== undefined && m[2] === "") fn = names.get(m[1]) ?? m[1];
+      else {
+        fn = m[2]!;
+        if (m[1] !== undefined) names.set(m[1], fn);
+      }
+    } else if (l.startsWith("calls=")) skip = true;
+    else if (/^[-+*\d]/.test(l)) {
+      if (skip) {
+        skip = false;
+        continue;
+      }
+      const parts = l.trim().split(/\s+/);
+      const n = Number(parts[parts.length - 1]);
+      if (parts.length >= 2 && Number.isFinite(n)) costs.set(fn, (costs.get(fn) ?? 0) + n);
+    } else if (l.startsWith("summary:") || l.startsWith("totals:")) total = Number(l.split(/\s+/)[1]);
+    else if (l.startsWith("cfn=")) {
+      // A callee named for the first time defines its compressed id too.
+      const m = /^cfn=\((\d+)\)\s+(.+)$/.exec(l);
+      if (m) names.set(m[1]!, m[2]!);
+    }
+  }
+  costs.set("", total);
+  return costs;
+}
+
+/** Runs under callgrind and reads each phase's dump. */
+function callgrind(script: string, args: string[], heap: string[], name: string): Promise<Run> {
+  const base = join(CG_DIR, `${name}.callgrind`);
+  for (const f of readdirSync(CG_DIR)) if (f.startsWith(`${name}.callgrind`)) rmSync(join(CG_DIR, f));
   return new Promise((resolve, reject) => {
-    const p = spawn("valgrind", ["--tool=callgrind", `--callgrind-out-file=${out}`, join(ROOT, "build/xs-host/xshost"), ...heap, script, ...args], {
-      stdio: ["ignore", "ignore", "pipe"],
+    const p = spawn("valgrind", ["--tool=callgrind", `--callgrind-out-file=${base}`, join(ROOT, "build/xs-host/xshost"), ...heap, script, ...args], {
+      stdio: ["ignore", "pipe", "pipe"],
     });
+    let out = "";
     let err = "";
+    p.stdout.on("data", (d: Buffer) => (out += d.toString()));
     p.stderr.on("data", (d: Buffer) => (err += d.toString()));
     p.on("close", (code) => {
-      const m = /^summary: (\d+)/m.exec(readFileSync(out, "utf8"));
-      if (code !== 0 || !m) reject(new Error(`callgrind ${name}: exit ${code}\n${err.slice(-1000)}`));
-      else resolve(Number(m[1]));
+      try {
+        if (code !== 0) throw new Error(`callgrind ${name}: exit ${code}\n${err.slice(-1000)}`);
+        const run = parseOutput(out, name);
+        run.phases = new Map();
+        for (const f of readdirSync(CG_DIR)) {
+          if (!f.startsWith(`${name}.callgrind.`)) continue;
+          const file = join(CG_DIR, f);
+          const m = /^desc: Trigger: Client Request: phase (\d+)$/m.exec(readFileSync(file, "utf8").slice(0, 4096));
+          if (m) run.phases.set(Number(m[1]), selfCosts(file));
+        }
+        resolve(run);
+      } catch (e) {
+        reject(e);
+      }
     });
   });
 }
 
-/** Per-function instruction differences between a run and its zero-input baseline. */
-function hotspots(name: string, top: number): string[] {
-  const fns = (file: string): Map<string, number> => {
-    const r = spawnSync("callgrind_annotate", ["--threshold=100", join(CG_DIR, `${file}.callgrind`)], { encoding: "utf8", maxBuffer: 64 << 20 });
-    const m = new Map<string, number>();
-    for (const l of (r.stdout ?? "").split("\n")) {
-      const x = /^\s*([\d,]+) \([^)]*\)\s+(\S+)/.exec(l);
-      if (x && x[2] !== "PROGRAM") m.set(x[2]!.replace(/^.*\/sources\//, ""), Number(x[1]!.replace(/,/g, "")));
-    }
-    return m;
-  };
-  const feed = fns(`${name}-feed`);
-  const zero = fns(`${name}-zero`);
-  return [...feed]
-    .map(([fn, n]) => [fn, n - (zero.get(fn) ?? 0)] as const)
-    .filter(([fn]) => !fn.startsWith("???"))
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, top)
-    .map(([fn, n]) => `${(n / 1e6).toFixed(1).padStart(8)} M  ${fn}`);
+/** Instructions of a measurement: its feed phase minus its copy phase, by function ("" the total). */
+function instructions(run: Run, b: Bench): Map<string, number> {
+  const feed = run.phases?.get(b.feedPhase);
+  const copy = run.phases?.get(b.copyPhase);
+  if (!feed || !copy) throw new Error(`${b.name}: callgrind dumps of phases ${b.copyPhase}/${b.feedPhase} missing`);
+  const out = new Map<string, number>();
+  for (const [fn, n] of feed) out.set(fn, n - (copy.get(fn) ?? 0));
+  for (const [fn, n] of copy) if (!feed.has(fn)) out.set(fn, -n);
+  return out;
+}
+
+function bench(run: Run, name: string): Bench {
+  const b = run.benches.find((x) => x.name === name);
+  if (!b) throw new Error(`no measurement named ${name}`);
+  return b;
 }
 
 /** Runs async jobs at most `n` at a time (the machine has two cores). */
@@ -111,68 +187,109 @@ async function limit<T>(n: number, jobs: (() => Promise<T>)[]): Promise<T[]> {
 const f1 = (x: number): string => x.toFixed(1);
 const f0 = (x: number): string => Math.round(x).toLocaleString("en-US");
 
+function table(rows: string[][]): void {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const r of rows) console.log(r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  "));
+}
+
 async function main(): Promise<number> {
   buildHost();
   const script = await bundleTo(join(ROOT, "test/bench/xs/bench.xs.ts"));
 
   // 1. Same events, every byte hashed.
-  const checkE = xs(script, ["engine", "feed", "full"], BIG_HEAP);
-  const checkS = xs(script, ["string", "feed", "full"], BIG_HEAP);
+  const checkE = bench(plain(script, ["engine", "full"], BIG_HEAP), "transcript");
+  const checkS = bench(plain(script, ["string", "full"], BIG_HEAP), "transcript");
   const same = checkE.hash === checkS.hash && checkE.counts.join() === checkS.counts.join() && checkE.unhandled === 0 && checkE.queued === 0;
   console.log(`transcript: ${checkE.fed} bytes, ${checkE.lines} lines, ${checkE.reads} reads of 64 bytes`);
   console.log(`events [final, csq, ack, announce, message, read]: engine ${checkE.counts.join(",")} / string ${checkS.counts.join(",")}`);
   console.log(`full event hash: engine ${checkE.hash} / string ${checkS.hash} -> ${same ? "identical" : "DIFFERENT: figures void"}`);
   if (!same) return 1;
 
-  // 2. Allocation (no collection happens with the big heap) and bytecodes; collections with the small heap.
-  const e = xs(script, ["engine", "feed"], BIG_HEAP);
-  const s = xs(script, ["string", "feed"], BIG_HEAP);
-  const eGc = xs(script, ["engine", "feed"], SMALL_HEAP);
-  const sGc = xs(script, ["string", "feed"], SMALL_HEAP);
-  if (e.hash !== s.hash) throw new Error("sampled event hashes differ between the measured runs");
+  // 2. The measured runs: under callgrind when it is there (the XS counters come out the same).
+  const hasValgrind = spawnSync("valgrind", ["--version"]).status === 0 && process.env.XS_BENCH_NO_CALLGRIND !== "1";
+  let engine: Run;
+  let stringSmall: Run;
+  let stringBig: Run;
+  if (hasValgrind) {
+    mkdirSync(CG_DIR, { recursive: true });
+    [engine, stringSmall, stringBig] = await limit(2, [
+      () => callgrind(script, ["engine"], SMALL_HEAP, "engine"),
+      () => callgrind(script, ["string"], SMALL_HEAP, "string"),
+      () => callgrind(script, ["string"], BIG_HEAP, "string-big"),
+    ]);
+  } else {
+    engine = plain(script, ["engine"], SMALL_HEAP);
+    stringSmall = plain(script, ["string"], SMALL_HEAP);
+    stringBig = plain(script, ["string"], BIG_HEAP);
+  }
+  const e = bench(engine, "transcript");
+  const sGc = bench(stringSmall, "transcript");
+  const s = bench(stringBig, "transcript");
+  if (e.hash !== s.hash || e.hash !== sGc.hash) throw new Error("sampled event hashes differ between the measured runs");
+  for (const b of engine.benches) {
+    if (b.unhandled !== 0 || b.queued !== 0) throw new Error(`${b.name}: ${b.unhandled} lines unhandled, ${b.queued} commands left queued`);
+    if (b.name.startsWith("transcript-") && b.hash !== e.hash) throw new Error(`${b.name}: events differ from the 64-byte reads'`);
+  }
   const bytes = e.fed;
   const lines = e.lines;
+  const perByte = (run: Run, b: Bench): number => instructions(run, b).get("")! / b.fed;
+  const cg = hasValgrind ? { engine: perByte(engine, e), stringSmall: perByte(stringSmall, sGc), stringBig: perByte(stringBig, s) } : null;
 
-  // 3. Native instructions.
-  let cg: { engine: number; stringSmall: number; stringBig: number } | null = null;
-  const hasValgrind = spawnSync("valgrind", ["--version"]).status === 0;
-  if (hasValgrind && process.env.XS_BENCH_NO_CALLGRIND !== "1") {
-    mkdirSync(CG_DIR, { recursive: true });
-    const n = await limit(2, [
-      () => callgrind(script, ["engine", "feed"], SMALL_HEAP, "engine-feed"),
-      () => callgrind(script, ["engine", "zero"], SMALL_HEAP, "engine-zero"),
-      () => callgrind(script, ["string", "feed"], SMALL_HEAP, "string-feed"),
-      () => callgrind(script, ["string", "zero"], SMALL_HEAP, "string-zero"),
-      () => callgrind(script, ["string", "feed"], BIG_HEAP, "string-big-feed"),
-      () => callgrind(script, ["string", "zero"], BIG_HEAP, "string-big-zero"),
-    ]);
-    cg = { engine: (n[0]! - n[1]!) / bytes, stringSmall: (n[2]! - n[3]!) / bytes, stringBig: (n[4]! - n[5]!) / bytes };
-  }
-
-  const rows: [string, string, string][] = [
+  const rows: string[][] = [
     ["", "AT engine", "string parser"],
     ["XS bytecodes per inbound byte", f1(e.bytecodes / bytes), f1(s.bytecodes / bytes)],
     ["slots allocated per line", f1(e.slots / lines), f1(s.slots / lines)],
     ["chunk bytes allocated per line", f1(e.chunkBytes / lines), f1(s.chunkBytes / lines)],
-    ["GCs during the run (16K-slot, 256 KB heap)", String(eGc.gcs), String(sGc.gcs)],
+    ["GCs during the run (16K-slot, 256 KB heap)", String(e.gcs), String(sGc.gcs)],
   ];
   if (cg) {
     rows.push(["native instructions per byte (callgrind)", f0(cg.engine), f0(cg.stringSmall)]);
     rows.push(["  same, string parser never collecting", "", f0(cg.stringBig)]);
   }
-  const w0 = Math.max(...rows.map((r) => r[0].length));
-  for (const r of rows) console.log(`${r[0].padEnd(w0)}  ${r[1].padStart(12)}  ${r[2].padStart(14)}`);
+  table(rows);
+
+  // 3. The engine per line type and per read.
+  console.log(`\nengine per line type (${bench(engine, "OK").lines} lines of each, 128-byte reads; each line's share of the fixed cost per read included):`);
+  const shapeRows: string[][] = [["line", "bytes/line", "instructions/line", "bytecodes/line", "instructions/byte"]];
+  for (const b of engine.benches) {
+    if (b.name.startsWith("transcript")) continue;
+    const n = cg ? instructions(engine, b).get("")! : NaN;
+    const groups = b.name.includes(" with ") ? b.lines / 2 : b.lines;
+    shapeRows.push([
+      b.name + (groups !== b.lines ? " (per pair)" : ""),
+      f1(b.fed / groups),
+      cg ? f0(n / groups) : "-",
+      f0(b.bytecodes / groups),
+      cg ? f0(n / b.fed) : "-",
+    ]);
+  }
+  table(shapeRows);
+  const r16 = bench(engine, "transcript-16");
+  const r128 = bench(engine, "transcript-128");
+  const perRead = (x16: number, x128: number): number => (x16 - x128) / (r16.reads - r128.reads);
+  const readRows: string[][] = [["the transcript in reads of", "16 bytes", "64 bytes", "128 bytes", "fixed cost per read"]];
+  if (cg) {
+    const i16 = instructions(engine, r16).get("")!;
+    const i128 = instructions(engine, r128).get("")!;
+    readRows.push(["instructions per byte", f0(i16 / bytes), f0(cg.engine), f0(i128 / bytes), f0(perRead(i16, i128))]);
+  }
+  readRows.push(["bytecodes per byte", f1(r16.bytecodes / bytes), f1(e.bytecodes / bytes), f1(r128.bytecodes / bytes), f0(perRead(r16.bytecodes, r128.bytecodes))]);
+  console.log("");
+  table(readRows);
 
   // Chunk bytes include array storage (one slot per element): at most this much shrinks on ESP32 too.
-  const hostBytes = e.engineSlots * e.slotSize + e.engineChunkBytes;
-  const espBytes = e.engineSlots * ESP32_SLOT + e.engineChunkBytes;
+  const heap = engine.heap!;
+  const hostBytes = heap.slots * heap.slotSize + heap.chunkBytes;
+  const espBytes = heap.slots * ESP32_SLOT + heap.chunkBytes;
   console.log(
-    `\nXS heap retained by the engine after start (18 tokens, handlers, record prefix): ${e.engineSlots} slots + ` +
-      `${e.engineChunkBytes} chunk bytes (of which ${e.engineBytes} its one buffer) = ${f0(hostBytes)} B here ` +
-      `(${e.slotSize}-byte slots); ESP32 estimate ${f0(espBytes)} B (16-byte slots, chunk bytes as here: an upper bound, ` +
+    `\nXS heap retained by the engine after start (18 tokens, handlers, record prefix): ${heap.slots} slots + ` +
+      `${heap.chunkBytes} chunk bytes (of which ${heap.bytes} its one buffer) = ${f0(hostBytes)} B here ` +
+      `(${heap.slotSize}-byte slots); ESP32 estimate ${f0(espBytes)} B (16-byte slots, chunk bytes as here: an upper bound, ` +
       `array elements are slots too) -> goal < 6 KB: ${espBytes < 6144 ? "met" : "NOT met"}`,
   );
   console.log(`  with the benchmark's driver: ${e.retainedSlots} slots + ${e.retainedChunkBytes} chunk bytes`);
+  const allocs = engine.benches.filter((b) => b.slots !== 0 || b.chunkBytes !== 0 || b.gcs !== 0);
+  console.log(`\ngoal: engine allocates nothing: ${allocs.length === 0 ? "yes" : `NO (${allocs.map((b) => `${b.name}: ${b.slots} slots, ${b.chunkBytes} chunk bytes, ${b.gcs} GCs`).join("; ")})`}`);
   if (cg) {
     console.log(`\nESP32 CPU share at 240 MHz, assuming the same instruction count and ${ESP32_IPC} instruction/cycle:`);
     for (const baud of [115200, 921600]) {
@@ -180,13 +297,11 @@ async function main(): Promise<number> {
       const share = (ipb: number): string => `${((ipb * bps * 100) / (ESP32_HZ * ESP32_IPC)).toFixed(1)}%`;
       console.log(`  ${String(baud).padStart(6)} baud (${f0(bps)} B/s): engine ${share(cg.engine)}, string parser ${share(cg.stringSmall)} (${share(cg.stringBig)} without GC)`);
     }
-    const goalAlloc = e.slots === 0 && e.chunkBytes === 0 && eGc.gcs === 0;
-    const goalCpu = cg.engine <= cg.stringBig;
-    console.log(`\ngoal: engine allocates nothing: ${goalAlloc ? "yes" : `NO (${e.slots} slots, ${e.chunkBytes} chunk bytes, ${eGc.gcs} GCs over the run)`}`);
-    console.log(`goal: engine no more instructions per byte than the string parser (without its GC): ${goalCpu ? "yes" : `NO (${(cg.engine / cg.stringBig).toFixed(2)}x)`}`);
-    console.log(`\nengine: native instructions by function, feed minus zero-input run (top 10):`);
-    for (const l of hotspots("engine", 10)) console.log(l);
-    console.log(`\ncallgrind files: ${CG_DIR} (callgrind_annotate <file>)`);
+    console.log(`goal: engine no more instructions per byte than the string parser (without its GC): ${cg.engine <= cg.stringBig ? "yes" : `NO (${(cg.engine / cg.stringBig).toFixed(2)}x)`}`);
+    console.log(`\nengine, transcript in 64-byte reads: native instructions by function (self cost, feed minus copy phase; top 12):`);
+    const fns = [...instructions(engine, e)].filter(([fn]) => fn !== "").sort((x, y) => y[1] - x[1]).slice(0, 12);
+    for (const [fn, n] of fns) console.log(`${(n / 1e6).toFixed(1).padStart(8)} M  ${(n / bytes).toFixed(0).padStart(5)}/byte  ${fn}`);
+    console.log(`\ncallgrind files, one per phase: ${CG_DIR} (callgrind_annotate <file>)`);
   }
   return 0;
 }

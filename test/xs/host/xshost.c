@@ -6,6 +6,8 @@
  *   gc()                      full collection
  *   xsCounters(out)           fills a Float64Array WITHOUT allocating (see xs_counters)
  *   scriptArgs                array of the command-line arguments after the script path
+ *   callgrindDump(phase)      under valgrind's callgrind, dumps the instruction counts since the
+ *                             last dump as "phase N" and zeroes them; elsewhere does nothing
  *
  * Built from the XS sources that the @agoric/xsnap package ships (XS 13.3) plus its Linux
  * platform file, the way its own makefiles do, with mxInstrument added for the GC count.
@@ -15,6 +17,11 @@
  */
 #include "xsAll.h"
 #include "xsnap.h"
+#if defined(__has_include)
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#endif
+#endif
 
 /* Defined in xsnapPlatform.c. */
 extern void fxRunProgramFile(txMachine* the, txString path);
@@ -120,6 +127,21 @@ static void xs_counters(xsMachine* the)
 		c_memcpy(out + i, values + i, sizeof(double)); /* the buffer may be unaligned for double */
 }
 
+/*
+ * callgrindDump(phase: number): splits a callgrind run into phases, so one run measures several
+ * code paths without subtracting whole runs. Takes a number, not a label: making a string would
+ * allocate in the script being measured. Without valgrind's headers, or outside valgrind, it
+ * does nothing.
+ */
+static void xs_callgrind_dump(xsMachine* the)
+{
+#ifdef CALLGRIND_DUMP_STATS_AT
+	char label[32];
+	snprintf(label, sizeof(label), "phase %d", (int)xsToInteger(xsArg(0)));
+	CALLGRIND_DUMP_STATS_AT(label);
+#endif
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
@@ -189,6 +211,8 @@ int main(int argc, char* argv[])
 		xsDefine(xsGlobal, xsID("gc"), xsVar(0), xsDontEnum);
 		xsVar(0) = xsNewHostFunction(xs_counters, 1);
 		xsDefine(xsGlobal, xsID("xsCounters"), xsVar(0), xsDontEnum);
+		xsVar(0) = xsNewHostFunction(xs_callgrind_dump, 1);
+		xsDefine(xsGlobal, xsID("callgrindDump"), xsVar(0), xsDontEnum);
 		xsVar(0) = xsNewArray(0);
 		for (i = argi + 1; i < argc; i++) {
 			xsVar(1) = xsString(argv[i]);
