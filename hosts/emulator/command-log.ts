@@ -4,6 +4,7 @@
  * payload bytes must never be mistaken for command lines.
  */
 import { toText } from "./bytes.ts";
+import { redactSecrets } from "./redact.ts";
 
 export type LineKind =
   /** A command line the modem executed (or rejected with ERROR). */
@@ -20,7 +21,7 @@ export interface LoggedLine {
   kind: LineKind;
   /** The line's bytes without its terminator. */
   bytes: Uint8Array;
-  /** The same bytes as latin1 text. */
+  /** The same bytes as latin1 text, with the password of `AT+MQTTUSER` redacted (see redact.ts). */
   text: string;
   /** The byte that ended the line: 13 (CR) or 10 (LF). */
   terminator: number;
@@ -30,7 +31,7 @@ export interface LoggedPayload {
   seq: number;
   time: number;
   clientId: number;
-  command: "MQTTPUB" | "MQTTWILL";
+  command: "MQTTPUB";
   bytes: Uint8Array;
   /** Bytes of this payload that arrived before the `>` prompt had been written out. */
   earlyBytes: number;
@@ -40,12 +41,15 @@ export class CommandLog {
   readonly lines: LoggedLine[] = [];
   readonly payloads: LoggedPayload[] = [];
   private seq = 0;
-  private readonly t0 = performance.now();
+  private readonly t0: number;
 
   constructor(
+    private readonly clock: { now(): number },
     private readonly onLine: (entry: LoggedLine) => void = () => {},
     private readonly onPayload: (entry: LoggedPayload) => void = () => {},
-  ) {}
+  ) {
+    this.t0 = clock.now();
+  }
 
   addLine(kind: LineKind, bytes: Uint8Array, terminator: number): LoggedLine {
     const entry: LoggedLine = {
@@ -53,7 +57,7 @@ export class CommandLog {
       time: this.now(),
       kind,
       bytes: Uint8Array.from(bytes),
-      text: toText(bytes),
+      text: redactSecrets(toText(bytes)),
       terminator,
     };
     this.lines.push(entry);
@@ -86,6 +90,6 @@ export class CommandLog {
   }
 
   private now(): number {
-    return Math.round((performance.now() - this.t0) * 1000) / 1000;
+    return Math.round((this.clock.now() - this.t0) * 1000) / 1000;
   }
 }

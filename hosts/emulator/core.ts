@@ -18,6 +18,8 @@ export interface ModemCore {
   ok(...lines: Line[]): void;
   /** A final result other than OK (e.g. `ERROR: 703`), or any line, framed as `\r\n<line>\r\n`. */
   line(text: Line): void;
+  /** An unsolicited line, framed like `line`; the URC faults may drop or repeat it. */
+  urc(text: Line): void;
   /** Raw bytes, unframed (the `>` prompt). `onFlushed` runs when they have left the modem. */
   raw(bytes: Uint8Array, onFlushed?: () => void): void;
   /** Runs `fn` after the configured latency, in FIFO order with other delayed work. Cancelled by a reboot. */
@@ -28,6 +30,8 @@ export interface ModemCore {
   connect(cfg: LinkConfig, listener: LinkListener): BrokerLink;
   /** Ends broker links abruptly (all, or one id), reporting `+MQTTBREAK: id,<cause>`. */
   dropLinks(cause: 1 | 2 | 3, id?: 1 | 2): void;
+  /** Ends open broker links abruptly without a word to the device. */
+  dropLinksSilently(id?: 1 | 2): void;
   /** Changes network registration, reporting `+CEREG`/`+CGREG` when enabled. */
   setRegistered(on: boolean): void;
   /** Formats a URC with optional spaces after commas, as the urcSpaces option asks. */

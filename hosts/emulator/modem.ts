@@ -5,6 +5,8 @@
  * and timing. What each command does lives in the *-commands.ts files; faults in fault-actions.ts.
  */
 import { EventEmitter } from "node:events";
+import type { AlarmTimer, Clock } from "cellmqtt/at/port";
+import { NodeClock } from "../node/clock.ts";
 import { parseCommand } from "./at-parse.ts";
 import { BrokerLink, type LinkConfig, type LinkListener } from "./broker-link.ts";
 import { latin1 } from "./bytes.ts";
@@ -17,6 +19,7 @@ import { type Fault, parseFault } from "./faults.ts";
 import { type FramedLine, InputFramer } from "./input-framer.ts";
 import { type ResolvedOptions, resolveOptions, type VirtualModemOptions } from "./options.ts";
 import { OutputPacer } from "./output-pacer.ts";
+import { UrcFaults } from "./urc-faults.ts";
 import { Random } from "./random.ts";
 import { FifoScheduler } from "./scheduler.ts";
 import { freshState, type ModemState, rebootState } from "./state.ts";
@@ -39,9 +42,10 @@ interface DataPhase {
   chunks: Buffer[];
   got: number;
   early: number;
+  /** Bytes already buffered when the phase began: they were sent before any prompt. */
+  buffered: number;
   promptOut: boolean;
   resolve: (r: { bytes: Buffer; earlyBytes: number } | undefined) => void;
-  timer: NodeJS.Timeout | undefined;
 }
 
 const CRLF = "\r\n";
@@ -52,6 +56,10 @@ export class VirtualModem extends EventEmitter<VirtualModemEvents> implements Mo
   state: ModemState = freshState();
   readonly random: Random;
   readonly pacer: OutputPacer;
+  readonly clock: Clock;
+  readonly urcFaults = new UrcFaults();
+  /** The mqttNeedsDataCall option, switchable at run time by the fault of the same name. */
+  mqttNeedsDataCall: boolean;
   private readonly scheduler: FifoScheduler;
   private readonly framer: InputFramer;
   /** Bumped by every boot: work started under an older value is stale. */
@@ -60,21 +68,42 @@ export class VirtualModem extends EventEmitter<VirtualModemEvents> implements Mo
   private pumping = false;
   private data: DataPhase | undefined;
   private booting = true;
-  private bootTimer: NodeJS.Timeout | undefined;
+  private announceBoot = true;
   private silentUntil = 0;
+  private stalledUntil = 0;
+  /** Output written during a stall, released at its end. */
+  private held: { bytes: Uint8Array; onFlushed: (() => void) | undefined }[] = [];
+  /** One-shot delay of the next data-phase prompt (the late-prompt fault). */
+  private promptDelayMs = 0;
+  private readonly bootTimer: AlarmTimer;
+  private readonly dataTimer: AlarmTimer;
+  private readonly stallTimer: AlarmTimer;
+  private readonly promptTimer: AlarmTimer;
+  private promptPending: (() => void) | undefined;
   private closed = false;
 
   constructor(options: VirtualModemOptions = {}) {
     super();
     this.options = resolveOptions(options);
+    this.clock = options.clock ?? new NodeClock();
+    this.mqttNeedsDataCall = this.options.mqttNeedsDataCall;
     this.random = new Random(this.options.seed);
     this.log = new CommandLog(
+      this.clock,
       (e) => this.emit("line", e),
       (e) => this.emit("payload", e),
     );
-    this.pacer = new OutputPacer((chunk) => this.emit("output", chunk), this.random, this.options.baud);
-    this.scheduler = new FifoScheduler(this.random, this.options.latencyMs);
+    this.pacer = new OutputPacer(this.clock, (chunk) => this.emit("output", chunk), this.random, this.options.baud);
+    this.scheduler = new FifoScheduler(this.clock, this.random, this.options.latencyMs);
     this.framer = new InputFramer(this.options.maxLineLength);
+    this.bootTimer = this.clock.timer(() => this.ready());
+    this.dataTimer = this.clock.timer(() => this.dataTimedOut());
+    this.stallTimer = this.clock.timer(() => this.endStall());
+    this.promptTimer = this.clock.timer(() => {
+      const write = this.promptPending;
+      this.promptPending = undefined;
+      write?.();
+    });
   }
 
   /** Powers the modem on: `RDY` after bootDelayMs. Input before that is ignored. */
@@ -112,37 +141,50 @@ export class VirtualModem extends EventEmitter<VirtualModemEvents> implements Mo
     this.closed = true;
     this.scheduler.cancel();
     this.pacer.clear();
-    if (this.bootTimer) clearTimeout(this.bootTimer);
-    if (this.data?.timer) clearTimeout(this.data.timer);
+    for (const t of [this.bootTimer, this.dataTimer, this.stallTimer, this.promptTimer]) t.cancel();
+    this.held = [];
     await Promise.all(this.state.slots.map((s) => s.link?.abandon()));
   }
 
   isSilent(): boolean {
-    return this.booting || performance.now() < this.silentUntil;
+    return this.booting || this.clock.now() < this.silentUntil;
   }
 
   silence(seconds: number): void {
-    this.silentUntil = performance.now() + seconds * 1000;
+    this.silentUntil = this.clock.now() + seconds * 1000;
   }
 
-  /** Resets to power-on state; `RDY` follows after `delayMs`. */
-  boot(delayMs: number): void {
+  isStalled(): boolean {
+    return this.clock.now() < this.stalledUntil;
+  }
+
+  /** Holds output and leaves input unread for `seconds`, then releases both at once. */
+  stall(seconds: number): void {
+    this.stalledUntil = Math.max(this.stalledUntil, this.clock.now() + seconds * 1000);
+    this.stallTimer.schedule(this.stalledUntil - this.clock.now());
+  }
+
+  /** Delays the next data-phase prompt by `ms`. */
+  delayNextPrompt(ms: number): void {
+    this.promptDelayMs = ms;
+  }
+
+  /** Resets to power-on state; `RDY` follows after `delayMs` unless `announce` is false. */
+  boot(delayMs: number, announce = true): void {
     this.generation++;
     this.scheduler.cancel();
     this.busy = false;
-    if (this.data?.timer) clearTimeout(this.data.timer);
+    this.dataTimer.cancel();
+    this.promptTimer.cancel();
+    this.promptPending = undefined;
     this.data = undefined;
     this.framer.reset();
+    this.held = [];
     for (const slot of this.state.slots) void slot.link?.abandon();
     this.state = rebootState(this.state, this.options.persistSettings);
     this.booting = true;
-    if (this.bootTimer) clearTimeout(this.bootTimer);
-    this.bootTimer = setTimeout(() => {
-      this.bootTimer = undefined;
-      this.booting = false;
-      this.line("RDY");
-      this.emit("ready");
-    }, delayMs);
+    this.announceBoot = announce;
+    this.bootTimer.schedule(delayMs);
   }
 
   // ---- ModemCore ----
@@ -170,17 +212,17 @@ export class VirtualModem extends EventEmitter<VirtualModemEvents> implements Mo
 
   readData(size: number): Promise<{ bytes: Buffer; earlyBytes: number } | undefined> {
     return new Promise((resolve) => {
-      const phase: DataPhase = { size, chunks: [], got: 0, early: 0, promptOut: false, resolve, timer: undefined };
+      const phase: DataPhase = { size, chunks: [], got: 0, early: 0, buffered: this.framer.available(), promptOut: false, resolve };
       this.data = phase;
-      this.raw(latin1(this.options.prompt), () => (phase.promptOut = true));
-      const ms = this.options.dataTimeoutMs;
-      if (ms > 0) {
-        phase.timer = setTimeout(() => {
-          if (this.data !== phase) return;
-          this.data = undefined;
-          resolve(undefined);
-        }, ms);
+      const prompt = (): void => this.raw(latin1(this.options.prompt), () => (phase.promptOut = true));
+      if (this.promptDelayMs > 0) {
+        this.promptPending = prompt;
+        this.promptTimer.schedule(this.promptDelayMs);
+        this.promptDelayMs = 0;
+      } else {
+        prompt();
       }
+      if (this.options.dataTimeoutMs > 0) this.dataTimer.schedule(this.options.dataTimeoutMs);
       queueMicrotask(() => this.pump());
     });
   }
@@ -196,12 +238,34 @@ export class VirtualModem extends EventEmitter<VirtualModemEvents> implements Mo
     }
   }
 
+  /**
+   * Ends open connections abruptly (the broker publishes the will) and reports nothing: no
+   * `+MQTTBREAK`, no `+MQTTCLOSE`, no status of a publish in flight. A connect in progress is
+   * failed as usual, since its MQTTOPEN must still end.
+   */
+  dropLinksSilently(id?: 1 | 2): void {
+    for (const slot of this.state.slots) {
+      if (id !== undefined && slot.id !== id) continue;
+      if (slot.status === "connecting") slot.link?.kill(1);
+      if (slot.status !== "open") continue;
+      void slot.link?.abandon();
+      slot.link = undefined;
+      slot.status = "idle";
+      slot.subscriptions = [];
+    }
+  }
+
   setRegistered(on: boolean): void {
     if (this.state.registered === on) return;
     this.state.registered = on;
     const stat = on ? 1 : 0;
-    if (this.state.ceregN > 0) this.line(`+CEREG: ${stat}`);
-    if (this.state.cgregN > 0) this.line(`+CGREG: ${stat}`);
+    if (this.state.ceregN > 0) this.urc(`+CEREG: ${stat}`);
+    if (this.state.cgregN > 0) this.urc(`+CGREG: ${stat}`);
+  }
+
+  urc(text: Line): void {
+    const times = this.urcFaults.times(text);
+    for (let i = 0; i < times; i++) this.line(text);
   }
 
   sep(): string {
@@ -212,7 +276,36 @@ export class VirtualModem extends EventEmitter<VirtualModemEvents> implements Mo
 
   private send(bytes: Uint8Array, onFlushed?: () => void): void {
     if (this.closed || this.isSilent()) return;
+    if (this.isStalled()) {
+      this.held.push({ bytes, onFlushed });
+      return;
+    }
     this.pacer.write(bytes, onFlushed);
+  }
+
+  private ready(): void {
+    this.booting = false;
+    if (this.announceBoot) this.urc("RDY");
+    this.emit("ready");
+    this.pump();
+  }
+
+  private endStall(): void {
+    if (this.isStalled()) {
+      this.stallTimer.schedule(this.stalledUntil - this.clock.now());
+      return;
+    }
+    const held = this.held;
+    this.held = [];
+    for (const h of held) this.send(h.bytes, h.onFlushed);
+    this.pump();
+  }
+
+  private dataTimedOut(): void {
+    const phase = this.data;
+    if (!phase) return;
+    this.data = undefined;
+    phase.resolve(undefined);
   }
 
   /** Moves buffered input forward as far as the modem's state allows. Never re-entered. */
@@ -221,6 +314,7 @@ export class VirtualModem extends EventEmitter<VirtualModemEvents> implements Mo
     this.pumping = true;
     try {
       while (!this.closed && this.framer.available() > 0) {
+        if (this.isStalled()) break;
         if (this.isSilent()) {
           const step = this.framer.readLine();
           if (step.line && step.line.bytes.length > 0) this.log.addLine("ignored", step.line.bytes, step.line.terminator);
@@ -242,11 +336,13 @@ export class VirtualModem extends EventEmitter<VirtualModemEvents> implements Mo
 
   private feedData(phase: DataPhase): void {
     const chunk = this.framer.readData(phase.size - phase.got);
-    if (!phase.promptOut) phase.early += chunk.length;
+    const before = Math.min(chunk.length, phase.buffered);
+    phase.buffered -= before;
+    phase.early += phase.promptOut ? before : chunk.length;
     phase.chunks.push(Buffer.from(chunk));
     phase.got += chunk.length;
     if (phase.got < phase.size) return;
-    if (phase.timer) clearTimeout(phase.timer);
+    this.dataTimer.cancel();
     this.data = undefined;
     phase.resolve({ bytes: Buffer.concat(phase.chunks), earlyBytes: phase.early });
   }
@@ -270,6 +366,7 @@ export class VirtualModem extends EventEmitter<VirtualModemEvents> implements Mo
     if (!cmd) return this.fail(new AtError("syntax"));
     const spec = COMMANDS[cmd.name];
     if (!spec) return this.fail(new AtError("unknown"));
+    if (this.mqttNeedsDataCall && !this.state.dataCall && cmd.name.startsWith("+MQTT")) return this.fail(new AtError("state"));
     const handler = spec[cmd.form];
     if (!handler) return this.fail(new AtError("syntax"));
     const generation = this.generation;

@@ -2,8 +2,7 @@
 import { argCount, clientIdArg, intArg, strArg, topicArg } from "./args.ts";
 import { concat } from "./bytes.ts";
 import type { CommandSpec } from "./core.ts";
-import { AtError } from "./errors.ts";
-import { MAX_PAYLOAD, payloadSource, readPayload } from "./payload-arg.ts";
+import { MAX_PAYLOAD, quotedPayload } from "./payload-arg.ts";
 import { slotOf } from "./state.ts";
 
 const IDS = "(1,2)";
@@ -30,15 +29,14 @@ export const mqttConfigCommands: Record<string, CommandSpec> = {
     test: (m) => m.ok(`+MQTTUSER: ${IDS},128,128,23`),
   },
   "+MQTTWILL": {
-    set: async (m, c) => {
+    set: (m, c) => {
       argCount(c.args, 5, 5);
       const slot = slotOf(m.state, clientIdArg(c.args));
       const topic = topicArg(c.args, 1);
       const qos = intArg(c.args, 2, 0, 2) as 0 | 1 | 2;
       const retain = intArg(c.args, 3, 0, 1) === 1;
-      const payload = await readPayload(m, payloadSource(c.args[4]), slot.id, "MQTTWILL");
-      if (!payload) throw new AtError("syntax");
-      slot.will = { topic, qos, retain, payload };
+      // Quoted only: the manual has no length form for the will.
+      slot.will = { topic, qos, retain, payload: quotedPayload(c.args[4]) };
       m.ok();
     },
     query: (m) => {

@@ -28,20 +28,18 @@ function reportOpen(m: ModemCore, id: number, result: ConnectOutcome, okAlreadyS
   }
   if (!okAlreadySent) m.ok();
   m.later(() => {
-    if (result.kind === "refused" && style === "immediate-error") m.line(`ERROR: ${699 + result.code}`);
-    else m.line(`+MQTTOPEN: ${id},${result.kind === "accepted" ? 1 : 0}`);
+    if (result.kind === "refused" && style === "immediate-error") m.urc(`ERROR: ${699 + result.code}`);
+    else m.urc(`+MQTTOPEN: ${id},${result.kind === "accepted" ? 1 : 0}`);
   });
 }
 
 function open(m: ModemCore, c: Parameters<NonNullable<CommandSpec["set"]>>[1]): Promise<void> | void {
-  argCount(c.args, 5, 6);
+  argCount(c.args, 5, 5);
   const slot = slotOf(m.state, clientIdArg(c.args));
   const host = strArg(c.args, 1, 1, 255).toString("latin1");
   const port = intArg(c.args, 2, 1, 65535);
   const clean = intArg(c.args, 3, 0, 1) === 1;
   const keepalive = intArg(c.args, 4, 1, 300);
-  // Some firmware takes a 6th TLS argument: accepted (0-2) and ignored, the bridge is plain TCP.
-  if (c.args.length === 6) intArg(c.args, 5, 0, 2);
   if (slot.status !== "idle" || !m.state.registered || !m.state.dataCall) throw new AtError("state");
   const deferred = m.options.openResult === "deferred";
   slot.status = "connecting";
@@ -101,7 +99,7 @@ export const mqttConnectionCommands: Record<string, CommandSpec> = {
         slot.status = "idle";
         slot.link = undefined;
         link.kill(0);
-        m.later(() => m.line(`+MQTTCLOSE: ${slot.id},1`));
+        m.later(() => m.urc(`+MQTTCLOSE: ${slot.id},1`));
         return;
       }
       slot.status = "closing";
@@ -118,7 +116,10 @@ export const mqttConnectionCommands: Record<string, CommandSpec> = {
       const qos = intArg(c.args, 2, 0, 2) as 0 | 1 | 2;
       const slot = openSlot(m, id);
       m.ok();
-      slot.link!.subscribe(topic, qos, (ok) => m.later(() => m.line(`+MQTTSUB: ${id},${ok ? 1 : 0}`)));
+      slot.link!.subscribe(topic, qos, (ok) => {
+        if (ok) slot.subscriptions.push(topic);
+        m.later(() => m.urc(`+MQTTSUB: ${id},${ok ? 1 : 0}`));
+      });
     },
     test: (m) => m.ok(`+MQTTSUB: ${IDS},255,(0-2)`),
   },
@@ -129,7 +130,10 @@ export const mqttConnectionCommands: Record<string, CommandSpec> = {
       const topic = topicArg(c.args, 1);
       const slot = openSlot(m, id);
       m.ok();
-      slot.link!.unsubscribe(topic, (ok) => m.later(() => m.line(`+MQTTUNSUB: ${id},${ok ? 1 : 0}`)));
+      slot.link!.unsubscribe(topic, (ok) => {
+        if (ok) slot.subscriptions = slot.subscriptions.filter((t) => !t.equals(topic));
+        m.later(() => m.urc(`+MQTTUNSUB: ${id},${ok ? 1 : 0}`));
+      });
     },
     test: (m) => m.ok(`+MQTTUNSUB: ${IDS},255`),
   },
@@ -142,12 +146,12 @@ export const mqttConnectionCommands: Record<string, CommandSpec> = {
       const retain = intArg(c.args, 3, 0, 1) === 1;
       const source = payloadSource(c.args[4]);
       openSlot(m, id);
-      const payload = await readPayload(m, source, id, "MQTTPUB");
+      const payload = await readPayload(m, source, id);
       if (!payload) throw new AtError("syntax");
       // The link may have dropped during the data phase.
       const slot = openSlot(m, id);
       m.ok();
-      slot.link!.publish(topic, payload, qos, retain, (ok) => m.later(() => m.line(`+MQTTPUB: ${id},${ok ? 1 : 0}`)));
+      slot.link!.publish(topic, payload, qos, retain, (ok) => m.later(() => m.urc(`+MQTTPUB: ${id},${ok ? 1 : 0}`)));
     },
     test: (m) => m.ok(`+MQTTPUB: ${IDS},255,(0-2),(0,1),${MAX_PAYLOAD}`),
   },

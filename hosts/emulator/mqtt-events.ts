@@ -10,13 +10,13 @@ import type { ClientSlot, QueuedMessage } from "./state.ts";
 export function deliver(m: ModemCore, slot: ClientSlot, msg: QueuedMessage): void {
   const s = m.sep();
   if (m.state.msgMode === 0) {
-    m.line(concat([`+MQTTMSG: ${slot.id},${s}${msg.qos},${s}"`, msg.topic, `",${s}"`, msg.payload, `"`]));
+    m.urc(concat([`+MQTTMSG: ${slot.id},${s}${msg.qos},${s}"`, msg.topic, `",${s}"`, msg.payload, `"`]));
     return;
   }
   // A full queue drops the newest message, as a modem with a fixed buffer would.
   if (slot.queue.length >= m.options.readQueueLimit) return;
   slot.queue.push(msg);
-  m.line(`+MQTTMSGI: ${slot.id},${s}${msg.qos},${s}${msg.topic.length},${s}${msg.payload.length}`);
+  m.urc(`+MQTTMSGI: ${slot.id},${s}${msg.qos},${s}${msg.topic.length},${s}${msg.payload.length}`);
 }
 
 /** `onOutcome` lets MQTTOPEN decide how the result is spelled (see OpenResultStyle). */
@@ -37,9 +37,10 @@ export function slotListener(
     ended(cause: EndCause) {
       slot.status = "idle";
       slot.link = undefined;
+      slot.subscriptions = [];
       m.later(() => {
-        if (cause !== 0) m.line(`+MQTTBREAK: ${slot.id},${cause}`);
-        if (cause === 0 || m.options.closeAfterBreak) m.line(`+MQTTCLOSE: ${slot.id},1`);
+        if (cause !== 0) m.urc(`+MQTTBREAK: ${slot.id},${cause}`);
+        if (cause === 0 || m.options.closeAfterBreak) m.urc(`+MQTTCLOSE: ${slot.id},1`);
       });
     },
   };

@@ -20,11 +20,11 @@ function dial(m: ModemCore): void {
   m.ok();
   m.later(() => {
     if (!m.state.registered) {
-      m.line("+MIPCALL: 0");
+      m.urc("+MIPCALL: 0");
       return;
     }
     m.state.dataCall = true;
-    m.line(`+MIPCALL: ${m.options.ip}`);
+    m.urc(`+MIPCALL: ${m.options.ip}`);
   });
 }
 
@@ -34,7 +34,7 @@ function hangUp(m: ModemCore): void {
   m.ok();
   if (!wasUp) return;
   m.dropLinks(2);
-  m.later(() => m.line("+MIPCALL: 0"));
+  m.later(() => m.urc("+MIPCALL: 0"));
 }
 
 export const networkCommands: Record<string, CommandSpec> = {

@@ -1,4 +1,5 @@
 /** Construction options of the virtual modem, with defaults chosen for fast tests. */
+import type { Clock } from "cellmqtt/at/port";
 
 /**
  * How `AT+MQTTOPEN` reports its outcome (the manual lists both `OK` + `+MQTTOPEN: id,status`
@@ -11,6 +12,16 @@
  *   line on refusal, or `+MQTTOPEN: id,0` on network failure.
  */
 export type OpenResultStyle = "deferred" | "immediate" | "immediate-error";
+
+/**
+ * The two readings of the manual's "Send any data in HEX" for `AT+MQTTPUB=...,<Datasize>`.
+ * In both, Datasize counts the bytes on the wire after the `>` prompt (1-1024):
+ * - "raw": each wire byte is one payload byte (any value).
+ * - "hex": the wire carries two hex digits per payload byte (`0-9`, `A-F`, `a-f`), so Datasize
+ *   is even and the payload is Datasize / 2 bytes (up to 512); anything else is answered `ERROR`
+ *   once Datasize bytes have arrived.
+ */
+export type PublishData = "raw" | "hex";
 
 export interface VirtualModemOptions {
   /** Broker every MQTTOPEN connects to (e.g. "mqtt://127.0.0.1:1883"). Default: the host and port given in the command. */
@@ -33,7 +44,10 @@ export interface VirtualModemOptions {
   urcSpaces?: boolean;
   /** Data-phase prompt, written with no line end. Default ">". */
   prompt?: string;
-  /** Keep MQTTUSER, MQTTWILL and MQTTCONF across a reboot (the manual marks them persistent). Default false. */
+  /**
+   * Keep MQTTUSER, MQTTWILL and MQTTCONF across a reboot. The manual marks every MQTT command
+   * "Persistent: No", so the default is false; true models firmware that keeps them anyway.
+   */
   persistSettings?: boolean;
   /** Data phase gives up after this many ms with `ERROR`. 0 = wait forever (default). */
   dataTimeoutMs?: number;
@@ -43,6 +57,13 @@ export interface VirtualModemOptions {
   connectTimeoutMs?: number;
   /** Longest command line accepted; longer lines get an error. Default 4096. */
   maxLineLength?: number;
+  /** See PublishData. Default "raw". */
+  publishData?: PublishData;
+  /**
+   * Answer every `AT+MQTT*` command with an error while the data call is down, as some firmware
+   * does (the manual's usage example dials first). Default false.
+   */
+  mqttNeedsDataCall?: boolean;
   /** Client id used when MQTTUSER gave none (the manual: the IMEI). */
   imei?: string;
   /** Address reported by `+MIPCALL`. */
@@ -51,9 +72,11 @@ export interface VirtualModemOptions {
   operator?: string;
   /** PRNG seed for jitter, split points and garbage. Default 1. */
   seed?: number;
+  /** Time source for every delay of the modem; a simulated clock makes runs reproducible. Default: wall time. */
+  clock?: Clock;
 }
 
-export type ResolvedOptions = Required<Omit<VirtualModemOptions, "broker" | "latencyMs">> & {
+export type ResolvedOptions = Required<Omit<VirtualModemOptions, "broker" | "latencyMs" | "clock">> & {
   broker: string | undefined;
   latencyMs: readonly [number, number];
 };
@@ -76,9 +99,36 @@ export function resolveOptions(o: VirtualModemOptions = {}): ResolvedOptions {
     readQueueLimit: o.readQueueLimit ?? 32,
     connectTimeoutMs: o.connectTimeoutMs ?? 10000,
     maxLineLength: o.maxLineLength ?? 4096,
+    publishData: o.publishData ?? "raw",
+    mqttNeedsDataCall: o.mqttNeedsDataCall ?? false,
     imei: o.imei ?? "867959031234567",
     ip: o.ip ?? "10.2.83.148",
     operator: o.operator ?? "CHN-UNICOM",
     seed: o.seed ?? 1,
   };
 }
+
+/** How one option is spelled on a command line and which values it takes. */
+export type OptionFlag =
+  | { option: keyof VirtualModemOptions; flag: string; kind: "int"; min: number; max: number; help: string }
+  | { option: keyof VirtualModemOptions; flag: string; kind: "choice"; choices: readonly string[]; help: string }
+  | { option: keyof VirtualModemOptions; flag: string; kind: "switch"; help: string }
+  | { option: keyof VirtualModemOptions; flag: string; kind: "int-pair"; min: number; max: number; help: string };
+
+/**
+ * The options a command line may set, in one table so the flag names, ranges and help text
+ * cannot drift from the options themselves. A CLI maps `--<flag> <value>` onto `option`.
+ */
+export const OPTION_FLAGS: readonly OptionFlag[] = [
+  { option: "baud", flag: "baud", kind: "int", min: 0, max: 4_000_000, help: "output pacing in baud, 0 = unpaced" },
+  { option: "latencyMs", flag: "latency", kind: "int-pair", min: 0, max: 60_000, help: "URC delay MIN,MAX in ms" },
+  { option: "bootDelayMs", flag: "boot-delay", kind: "int", min: 0, max: 600_000, help: "ms from start to RDY" },
+  { option: "rebootDelayMs", flag: "reboot-delay", kind: "int", min: 0, max: 600_000, help: "ms from a reboot fault to RDY" },
+  { option: "openResult", flag: "open-result", kind: "choice", choices: ["deferred", "immediate", "immediate-error"], help: "how AT+MQTTOPEN reports" },
+  { option: "errors", flag: "errors", kind: "choice", choices: ["plain", "cme"], help: "ERROR or +CME ERROR: <n>" },
+  { option: "publishData", flag: "publish-data", kind: "choice", choices: ["raw", "hex"], help: "length-form AT+MQTTPUB bytes: raw, or two hex digits per byte" },
+  { option: "mqttNeedsDataCall", flag: "mqtt-needs-data-call", kind: "switch", help: "refuse AT+MQTT* commands until the data call is up" },
+  { option: "persistSettings", flag: "persist-settings", kind: "switch", help: "keep MQTTUSER/WILL/CONF across a reboot" },
+  { option: "dataTimeoutMs", flag: "data-timeout", kind: "int", min: 0, max: 600_000, help: "ms before a data phase gives up, 0 = never" },
+  { option: "seed", flag: "seed", kind: "int", min: 0, max: 0xffff_ffff, help: "PRNG seed" },
+];

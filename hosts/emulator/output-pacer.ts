@@ -3,6 +3,7 @@
  * and optionally cut at random points into separate writes, because drivers that assume "one read
  * = one line" only break when the line arrives in pieces.
  */
+import type { AlarmTimer, Clock } from "cellmqtt/at/port";
 import type { Random } from "./random.ts";
 
 interface Pending {
@@ -16,16 +17,23 @@ const TICK_MS = 5;
 
 export class OutputPacer {
   private readonly queue: Pending[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  private readonly timer: AlarmTimer;
+  private armed = false;
   private credit = 0;
   private last = 0;
   private splitting = false;
 
   constructor(
+    private readonly clock: Clock,
     private readonly sink: (chunk: Uint8Array) => void,
     private readonly random: Random,
     private baud: number,
-  ) {}
+  ) {
+    this.timer = clock.timer(() => {
+      this.armed = false;
+      this.pump();
+    });
+  }
 
   setBaud(baud: number): void {
     this.baud = baud;
@@ -51,37 +59,41 @@ export class OutputPacer {
       onFlushed?.();
       return;
     }
-    if (this.queue.length === 0 && this.timer === undefined) {
-      this.last = performance.now();
+    if (this.queue.length === 0 && !this.armed) {
+      this.last = this.clock.now();
       this.credit = 1;
     }
     this.queue.push({ bytes, offset: 0, onFlushed });
-    if (this.timer === undefined) this.timer = setTimeout(() => this.pump(), 0);
+    if (!this.armed) this.arm(0);
   }
 
   /** Drops everything not yet written (modem reset, silence). */
   clear(): void {
     this.queue.length = 0;
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.timer.cancel();
+    this.armed = false;
   }
 
   pendingBytes(): number {
     return this.queue.reduce((n, p) => n + p.bytes.length - p.offset, 0);
   }
 
+  private arm(ms: number): void {
+    this.armed = true;
+    this.timer.schedule(ms);
+  }
+
   private pump(): void {
-    this.timer = undefined;
     let allowance = Number.POSITIVE_INFINITY;
     const bps = this.baud / 10;
     if (bps > 0) {
-      const now = performance.now();
+      const now = this.clock.now();
       const cap = Math.max(1, (bps * TICK_MS) / 1000);
       this.credit = Math.min(this.credit + ((now - this.last) * bps) / 1000, cap);
       this.last = now;
       allowance = Math.floor(this.credit);
       if (allowance < 1) {
-        this.timer = setTimeout(() => this.pump(), Math.max(1, Math.ceil(((1 - this.credit) * 1000) / bps)));
+        this.arm(Math.max(1, Math.ceil(((1 - this.credit) * 1000) / bps)));
         return;
       }
     }
@@ -92,7 +104,7 @@ export class OutputPacer {
     if (bps > 0) this.credit -= n;
     if (this.queue.length > 0) {
       const delay = bps > 0 ? TICK_MS : this.splitting ? this.random.int(0, 2) : 0;
-      this.timer = setTimeout(() => this.pump(), delay);
+      this.arm(delay);
     }
   }
 

@@ -31,6 +31,8 @@ export interface ClientSlot {
   link: BrokerLink | undefined;
   /** Mode-1 messages waiting for AT+MQTTREAD, oldest first. */
   queue: QueuedMessage[];
+  /** Topic filters acknowledged on the current connection (the oversized fault picks one). */
+  subscriptions: Buffer[];
   /** Where the last MQTTOPEN asked to go (the broker option may override it). */
   target: { host: string; port: number } | undefined;
 }
@@ -49,7 +51,7 @@ export interface ModemState {
 }
 
 function freshSlot(id: 1 | 2): ClientSlot {
-  return { id, user: undefined, will: undefined, status: "idle", link: undefined, queue: [], target: undefined };
+  return { id, user: undefined, will: undefined, status: "idle", link: undefined, queue: [], subscriptions: [], target: undefined };
 }
 
 export function freshState(): ModemState {

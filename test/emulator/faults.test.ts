@@ -112,7 +112,7 @@ describe("reboot", () => {
     await p.endAsync();
   });
 
-  it("keeps persistent settings when persistSettings is set", async () => {
+  it("keeps MQTT settings across a reboot only when persistSettings is set (the manual: \"Persistent: No\")", async () => {
     dev = await suite.boot({ rebootDelayMs: 1, persistSettings: true });
     await dev.at("ATE0");
     await dev.at('AT+MQTTUSER=1,"u","p"');

@@ -65,7 +65,7 @@ describe("MQTTOPEN / MQTTCLOSE", () => {
     expect(await d.at("AT+MQTTOPEN?")).toBe("\r\n+MQTTOPEN: 2\r\n\r\nOK\r\n");
     expect(await d.at("AT+MQTTCLOSE?")).toBe("\r\n+MQTTCLOSE: 1\r\n\r\nOK\r\n");
     expect(await d.at('AT+MQTTOPEN=1,"h",1883,1,60')).toBe("\r\nERROR\r\n");
-    const r = await d.at('AT+MQTTOPEN=2,"h",1883,0,300,0', /\+MQTTOPEN: 2,1\r\n$/);
+    const r = await d.at('AT+MQTTOPEN=2,"h",1883,0,300', /\+MQTTOPEN: 2,1\r\n$/);
     expect(r).toBe("\r\nOK\r\n\r\n+MQTTOPEN: 2,1\r\n");
     expect(await d.at("AT+MQTTOPEN?")).toBe("\r\n+MQTTOPEN: 0\r\n\r\nOK\r\n");
     expect(await d.at("AT+MQTTCLOSE=1", /\+MQTTCLOSE: 1,1\r\n$/)).toBe("\r\nOK\r\n\r\n+MQTTCLOSE: 1,1\r\n");
@@ -86,7 +86,11 @@ describe("MQTTOPEN / MQTTCLOSE", () => {
       'AT+MQTTOPEN=1,"h",1883,2,60',
       'AT+MQTTOPEN=1,"h",1883,1,0',
       'AT+MQTTOPEN=1,"h",1883,1,301',
-      'AT+MQTTOPEN=1,"h",1883,1,60,3',
+      // The manual has five fields: a sixth (some firmware's TLS flag) is refused.
+      'AT+MQTTOPEN=1,"h",1883,1,60,0',
+      'AT+MQTTOPEN=1,"h",1883,1,60,',
+      'AT+MQTTOPEN=1,1,1883,1,60',
+      'AT+MQTTOPEN=1,"h","1883",1,60',
       'AT+MQTTOPEN=1,"h",1883,1',
     ]) {
       expect(await d.at(bad)).toBe("\r\nERROR\r\n");
@@ -193,5 +197,89 @@ describe("MQTTCONF and mode 1", () => {
     await dev.at('AT+MQTTSUB=1,"sp",0', /\+MQTTSUB: 1,1\r\n$/);
     await dev.at('AT+MQTTPUB=1,"sp",0,0,"123"');
     await dev.waitFor('\r\n+MQTTMSG: 1, 0, "sp", "123"\r\n');
+  });
+});
+
+describe("only the manual's forms", () => {
+  it("refuses every form the manual does not define, and wrong field types or counts", async () => {
+    const d = await ready();
+    await d.connect(1);
+    for (const bad of [
+      // Forms the manual lacks.
+      "AT+MQTTUSER",
+      "AT+MQTTOPEN",
+      "AT+MQTTCLOSE",
+      "AT+MQTTSUB?",
+      "AT+MQTTSUB",
+      "AT+MQTTUNSUB?",
+      "AT+MQTTPUB?",
+      "AT+MQTTPUB",
+      "AT+MQTTCONF",
+      "AT+MQTTREAD?",
+      "AT+MQTTREAD",
+      "AT+MQTTWILL",
+      "AT+MQTTBREAK?",
+      "AT+MQTTBREAK=1,1",
+      "AT+MQTTMSG?",
+      "AT+MQTTMSGI=?",
+      // Extra, missing or mistyped fields.
+      'AT+MQTTUSER=1,"u","p","c","x"',
+      "AT+MQTTUSER=1,1,2",
+      'AT+MQTTCLOSE=1,1',
+      "AT+MQTTCLOSE=\"1\"",
+      'AT+MQTTSUB=1,"t",1,0',
+      'AT+MQTTSUB=1,t,1',
+      'AT+MQTTSUB=1,"t"',
+      'AT+MQTTUNSUB=1,"t",1',
+      'AT+MQTTPUB=1,"t",1,0',
+      'AT+MQTTPUB=1,"t",1,0,"x",1',
+      'AT+MQTTPUB=1,"t","1",0,"x"',
+      'AT+MQTTPUB=-1,"t",1,0,"x"',
+      "AT+MQTTCONF=0,1",
+      'AT+MQTTCONF="1"',
+      "AT+MQTTREAD=1,1",
+      "AT+MQTTREAD=0",
+      "AT+MQTTREAD=3",
+      "AT+MQTTCONF= 1x",
+    ]) {
+      expect(await d.at(bad), bad).toBe("\r\nERROR\r\n");
+    }
+    expect(d.modem.log.payloads).toEqual([]);
+  });
+
+  it("refuses MQTT commands before the data call when mqttNeedsDataCall is set", async () => {
+    dev = await suite.boot({ broker: suite.broker.url, mqttNeedsDataCall: true });
+    await dev.at("ATE0");
+    for (const cmd of ["AT+MQTTCONF=1", "AT+MQTTCONF?", 'AT+MQTTUSER=1,"u","p"', "AT+MQTTOPEN?", "AT+MQTTREAD=1", "AT+MQTTPUB=?"]) {
+      expect(await dev.at(cmd), cmd).toBe("\r\nERROR\r\n");
+    }
+    expect(await dev.at("AT+CSQ")).toContain("OK");
+    await dev.at("AT+MIPCALL=1", /\+MIPCALL: [\d.]+\r\n$/);
+    expect(await dev.at("AT+MQTTCONF=1")).toBe("\r\nOK\r\n");
+    expect(await dev.at("AT+MQTTOPEN?")).toBe("\r\n+MQTTOPEN: 1,2\r\n\r\nOK\r\n");
+    // A lost call brings the refusal back; the fault switches it off.
+    await dev.at("AT+MIPCALL=0", /\+MIPCALL: 0\r\n$/);
+    expect(await dev.at("AT+MQTTCONF?")).toBe("\r\nERROR\r\n");
+    expect(dev.modem.control("mqtt-needs-data-call off")).toBe(true);
+    expect(await dev.at("AT+MQTTCONF?")).toBe("\r\n+MQTTCONF: 1\r\n\r\nOK\r\n");
+  });
+});
+
+describe("secrets", () => {
+  it("keeps the password of AT+MQTTUSER out of the logged text, stray bytes before it or not", async () => {
+    const d = await ready();
+    await d.at('AT+MQTTUSER=1,"user","S3cretPW","dev-1"');
+    // Not a command (it does not start with AT): no answer, but it is logged.
+    d.send('zzAT+MQTTUSER=2,"other","S3cretPW"\r');
+    await d.at('AT+MQTTUSER=1,S3cretPW');
+    const texts = d.modem.log.lines.map((l) => l.text);
+    expect(texts.join("\n")).not.toContain("S3cretPW");
+    expect(texts).toContain('AT+MQTTUSER=1,"user",<redacted>');
+    expect(texts).toContain('zzAT+MQTTUSER=2,"other",<redacted>');
+    expect(texts).toContain("AT+MQTTUSER=<redacted>");
+    // The bytes stay exact for tests that compare the wire.
+    expect(Buffer.from(d.modem.log.lines.find((l) => l.text.startsWith('AT+MQTTUSER=1,"user"'))!.bytes).toString()).toBe(
+      'AT+MQTTUSER=1,"user","S3cretPW","dev-1"',
+    );
   });
 });
