@@ -1,7 +1,8 @@
 import { CommandEncoder } from "./encoder.ts";
 import type { AlarmTimer, Clock, TxPort } from "./port.ts";
-import { RESULT_CANCELLED, RESULT_TIMEOUT } from "./results.ts";
+import { RESULT_CANCELLED, RESULT_OK, RESULT_TIMEOUT } from "./results.ts";
 import type { Scanner } from "./scanner.ts";
+import { CR } from "./bytes.ts";
 
 /** Who issued a command. An object with methods, not a closure, so commands allocate nothing. */
 export interface CommandOwner {
@@ -14,9 +15,19 @@ export interface CommandOwner {
   onFinal(tag: number, result: number, code: number): void;
 }
 
-/** Told when a command goes unanswered (an object, not a closure: a closure costs heap slots). */
-export interface TimeoutListener {
+/**
+ * Told of the channel's own events (an object, not a closure: a closure costs heap slots). The
+ * engine counts them and passes them on as notices.
+ */
+export interface ChannelListener {
+  /** The command in flight went unanswered and was given up. */
   timedOut(tag: number): void;
+  /** A sync command went unanswered; the channel waits for quiet and tries again. */
+  syncTimedOut(): void;
+  /** Filler bytes were written in place of a payload the modem may have been collecting. */
+  filled(count: number): void;
+  /** The conversation is back in step; queued commands go out again. */
+  resynced(): void;
 }
 
 const IDLE = 0;
@@ -24,6 +35,25 @@ const SENDING_LINE = 1;
 const AWAITING_PROMPT = 2;
 const SENDING_DATA = 3;
 const AWAITING_RESULT = 4;
+
+/**
+ * Whether the modem's answers can be trusted to belong to the command in flight. In step, one
+ * command is in flight and every earlier one has had its final result. Once a command is given
+ * up, its answer may still come (a stalled modem releases its output late), so the channel goes
+ * out of step and writes no queued command until it has proved the conversation is back in step:
+ * SETTLING waits until the line has been quiet for `quietMs`; FILLING completes a payload the
+ * modem may be collecting; SYNCING writes the sync command and waits for its answer; CONFIRMING
+ * has seen that answer and waits for quiet once more, so a late answer of an earlier sync cannot
+ * pass for the last one's.
+ */
+export const STEP_IN = 0;
+export const STEP_SETTLING = 1;
+export const STEP_FILLING = 2;
+export const STEP_SYNCING = 3;
+export const STEP_CONFIRMING = 4;
+
+/** Written in place of a payload the modem may be collecting: a hex digit, so either reading of `Datasize` takes it. */
+const FILLER = 0x30; // '0'
 
 /** A queued command's record in the channel's table: five numbers per queue place. */
 const TAG = 0;
@@ -33,9 +63,24 @@ const LINE_LENGTH = 3;
 const DATA_LENGTH = 4;
 export const RECORD_SIZE = 5;
 
+/** How the channel restores step after a command was given up. */
+export interface StepOptions {
+  /** The sync command line, CR included (`AT+CSQ=?\r`). */
+  sync: Uint8Array;
+  /** How long the line must be silent before filler or a sync is written, and after a sync's answer. */
+  quietMs: number;
+  /** How long a sync may go unanswered before it is tried again. */
+  syncTimeoutMs: number;
+}
+
 /**
  * Commands wait in a fixed queue with their encoded bytes in a fixed transmit region; one is in
  * flight at a time. Output goes to the port only within the budget the UART granted.
+ *
+ * An answer belongs to the command in flight or to none: a final result ends a command only in
+ * step, and `OK` never ends a command whose payload has not all been handed over (so a stale `OK`
+ * cannot end a publish waiting for its `>`). A payload is written only after its own command's
+ * `>`, seen in step. See `STEP_IN` for what happens after a command is given up.
  */
 export class CommandChannel {
   /**
@@ -46,6 +91,8 @@ export class CommandChannel {
   current: CommandOwner | null = null;
   currentTag = 0;
   currentKey = -2;
+  /** One of `STEP_*`; read by the engine for every line. */
+  step = STEP_IN;
   private phase = IDLE;
   private first = 0;
   private count = 0;
@@ -73,7 +120,20 @@ export class CommandChannel {
   private promptEarly = false;
   private readonly encoder: CommandEncoder;
   private readonly txCapacity: number;
-  private readonly listener: TimeoutListener;
+  private readonly listener: ChannelListener;
+  // ---- restoring step ----
+  /** When input last arrived; kept only while out of step (`heard`). */
+  private heardAt = 0;
+  /** Set when the sync's answer line arrived; the `OK` that follows it proves step. */
+  syncAnswered = false;
+  /** Response token of the command given up: its lines are stale until step is restored. */
+  staleKey = -2;
+  /** Filler bytes still to write, the CR that ends them included. */
+  private fillerLeft = 0;
+  private readonly fill: Uint8Array;
+  private readonly sync: Uint8Array;
+  private readonly quietMs: number;
+  private readonly syncTimeoutMs: number;
 
   /**
    * `table[tableAt, tableAt + depth * RECORD_SIZE)` holds the queued commands' numbers: a region
@@ -90,7 +150,8 @@ export class CommandChannel {
     clock: Clock,
     scanner: Scanner,
     budget: number,
-    listener: TimeoutListener,
+    listener: ChannelListener,
+    step: StepOptions,
   ) {
     this.table = table;
     this.tableAt = tableAt;
@@ -108,6 +169,11 @@ export class CommandChannel {
     this.encoder = new CommandEncoder(bytes);
     this.txCapacity = txCapacity;
     this.listener = listener;
+    this.fill = new Uint8Array(33).fill(FILLER);
+    this.fill[32] = CR;
+    this.sync = step.sync;
+    this.quietMs = step.quietMs;
+    this.syncTimeoutMs = step.syncTimeoutMs;
   }
 
   /** Commands queued, including the one in flight. */
@@ -122,19 +188,6 @@ export class CommandChannel {
   /** Free queue places. */
   get free(): number {
     return this.depth - this.count;
-  }
-
-  /** Owner of the command in flight, if any. */
-  get owner(): CommandOwner | null {
-    return this.current;
-  }
-
-  get tag(): number {
-    return this.table[this.record(this.first) + TAG]!;
-  }
-
-  get responseKey(): number {
-    return this.currentKey;
   }
 
   /** Where queue place `slot`'s numbers start in `table`. */
@@ -189,7 +242,7 @@ export class CommandChannel {
     this.pump();
   }
 
-  /** The modem's `>` arrived: send the data part. */
+  /** The modem's `>` arrived (the scanner reports it only while a command in step waits for one). */
   prompt(): void {
     if (this.phase === SENDING_LINE) {
       // A port that answers inside `write` can show the prompt before the line's write returns.
@@ -202,9 +255,34 @@ export class CommandChannel {
     this.pump();
   }
 
-  /** A final result for the command in flight. False if there was none. */
+  /**
+   * A final result. True if it ended the command in flight or answered a sync; false if it
+   * belongs to nothing (the engine counts it as unmatched).
+   */
   finish(result: number, code: number): boolean {
-    if (this.phase === IDLE) return false;
+    if (this.step !== STEP_IN) {
+      const answered = this.syncAnswered && result === RESULT_OK && this.step >= STEP_SYNCING;
+      this.syncAnswered = false;
+      if (!answered) return false;
+      // Proved only once the line stays quiet: a burst of late answers may hold a later sync's.
+      this.step = STEP_CONFIRMING;
+      this.heardAt = this.clock.now();
+      this.timer.schedule(this.quietMs);
+      return true;
+    }
+    const phase = this.phase;
+    if (phase === IDLE) return false;
+    if (result === RESULT_OK && phase !== AWAITING_RESULT) {
+      // `OK` cannot answer a command whose payload the modem has not all been given.
+      const data = this.table[this.record(this.first) + DATA_LENGTH]!;
+      if (data > 0 && (phase !== SENDING_DATA || this.sent < data)) return false;
+    }
+    this.end(result, code);
+    return true;
+  }
+
+  /** Ends the command in flight (or, after a reset, the first queued) with `result`. */
+  private end(result: number, code: number): void {
     const slot = this.first;
     const table = this.table;
     const r = this.tableAt + slot * RECORD_SIZE;
@@ -220,18 +298,36 @@ export class CommandChannel {
     this.scanner.promptWanted = false;
     // With more queued, the next command's start re-arms the timer; a firing before that finds
     // the channel idle and does nothing.
-    if (this.count === 0) this.timer.cancel();
+    if (this.count === 0 && this.step === STEP_IN) this.timer.cancel();
     owner.onFinal(tag, result, code);
     this.pump();
-    return true;
   }
 
-  /** Ends every queued command with RESULT_CANCELLED (after a modem reset, say). */
+  /** Ends every queued command with RESULT_CANCELLED and trusts the line again (the modem rebooted). */
   cancelAll(): void {
-    while (this.count > 0) {
-      if (this.phase === IDLE) this.phase = AWAITING_RESULT;
-      this.finish(RESULT_CANCELLED, -1);
+    this.step = STEP_IN;
+    this.fillerLeft = 0;
+    this.staleKey = -2;
+    this.syncAnswered = false;
+    this.timer.cancel();
+    while (this.count > 0) this.end(RESULT_CANCELLED, -1);
+  }
+
+  /**
+   * Gives up the command in flight (RESULT_CANCELLED) and restores step before the next one
+   * goes out. For a caller that has reason to doubt the conversation (the modem went silent).
+   */
+  resync(): void {
+    if (this.phase !== IDLE) this.giveUp(RESULT_CANCELLED);
+    else if (this.step === STEP_IN) {
+      this.leaveStep();
+      this.settle();
     }
+  }
+
+  /** Input arrived: while out of step, the quiet the channel waits for starts again. */
+  heard(): void {
+    this.heardAt = this.clock.now();
   }
 
   /**
@@ -249,7 +345,8 @@ export class CommandChannel {
     try {
       do {
         this.pumpAgain = false;
-        this.pumpOnce();
+        if (this.step === STEP_IN) this.pumpOnce();
+        else this.pumpOutOfStep();
       } while (this.pumpAgain);
     } finally {
       this.pumping = false;
@@ -275,21 +372,22 @@ export class CommandChannel {
     }
     const lineLength = table[r + LINE_LENGTH]!;
     if (this.phase === SENDING_LINE) {
-      if (!this.write(this.txHead, lineLength)) return;
+      if (!this.write(this.bytes, this.txHead, lineLength)) return;
       this.sent = 0;
       if (table[r + DATA_LENGTH]! === 0) this.phase = AWAITING_RESULT;
       else this.phase = this.promptEarly ? SENDING_DATA : AWAITING_PROMPT;
     }
     if (this.phase === SENDING_DATA) {
-      if (!this.write(this.txHead + lineLength, table[r + DATA_LENGTH]!)) return;
+      if (!this.write(this.bytes, this.txHead + lineLength, table[r + DATA_LENGTH]!)) return;
       this.phase = AWAITING_RESULT;
     }
   }
 
-  /** Writes the unsent rest of [start, start + length) within budget; true when all is sent. */
-  private write(start: number, length: number): boolean {
+  /** Writes the unsent rest of src[start, start + length) within budget; true when all is sent. */
+  private write(src: Uint8Array, start: number, length: number): boolean {
     const serial = this.serial;
     const phase = this.phase;
+    const step = this.step;
     while (this.sent < length) {
       let n = length - this.sent;
       if (n > this.budget) n = this.budget;
@@ -297,20 +395,128 @@ export class CommandChannel {
       this.budget -= n;
       const from = start + this.sent;
       this.sent += n;
-      this.tx.write(this.bytes, from, n);
-      if (this.serial !== serial || this.phase !== phase) return false;
+      this.tx.write(src, from, n);
+      if (this.serial !== serial || this.phase !== phase || this.step !== step) return false;
+    }
+    return true;
+  }
+
+  // ---- out of step ----
+
+  /**
+   * Gives up the command in flight. If the modem may be collecting its payload (its `>` had not
+   * come, or came and the payload was cut short), filler follows once the line is quiet: a late
+   * `>` is no reason to send the real payload, and a command line written now would become
+   * payload bytes.
+   */
+  private giveUp(result: number): void {
+    const r = this.record(this.first);
+    const data = this.table[r + DATA_LENGTH]!;
+    const phase = this.phase;
+    // A line cut short gets no filler: the modem has no complete command to collect data for.
+    this.fillerLeft = phase === AWAITING_PROMPT ? data + 1 : phase === SENDING_DATA ? data - this.sent + 1 : 0;
+    this.staleKey = this.currentKey;
+    this.leaveStep();
+    if (result === RESULT_TIMEOUT) {
+      this.listener.timedOut(this.currentTag);
+      if (this.phase === IDLE) return; // the listener reset the channel
+    }
+    this.end(result, -1);
+    // Unless the owner reset the channel when told (the modem rebooted).
+    if (this.step === STEP_SETTLING) this.settle();
+  }
+
+  private leaveStep(): void {
+    this.step = STEP_SETTLING;
+    this.syncAnswered = false;
+    this.scanner.promptWanted = false;
+    this.heardAt = this.clock.now();
+  }
+
+  /** Waits until the line has been quiet for `quietMs`. */
+  private settle(): void {
+    this.step = STEP_SETTLING;
+    this.timer.schedule(this.quietLeft());
+  }
+
+  private quietLeft(): number {
+    const left = this.heardAt + this.quietMs - this.clock.now();
+    return left > 0 ? left : 0;
+  }
+
+  private pumpOutOfStep(): void {
+    if (this.step === STEP_FILLING) {
+      if (!this.writeFiller()) return;
+      const count = this.fillerLeft;
+      this.fillerLeft = 0;
+      this.listener.filled(count - 1);
+      // Whatever the filler and its CR draw from the modem is waited out before the sync.
+      this.heardAt = this.clock.now();
+      this.settle();
+    } else if (this.step === STEP_SYNCING) {
+      this.write(this.sync, 0, this.sync.length);
+    }
+  }
+
+  /** Writes the filler zeros and their CR within budget; true when all is written. */
+  private writeFiller(): boolean {
+    const fill = this.fill;
+    while (this.sent < this.fillerLeft) {
+      const left = this.fillerLeft - this.sent;
+      // The CR goes last, alone if need be; zeros before it, up to 32 a write.
+      let n = left === 1 ? 1 : left - 1 > 32 ? 32 : left - 1;
+      if (n > this.budget) n = this.budget;
+      if (n <= 0) return false;
+      this.budget -= n;
+      this.sent += n;
+      this.tx.write(fill, left === 1 ? 32 : 0, n);
+      if (this.step !== STEP_FILLING) return false;
     }
     return true;
   }
 
   private expire(): void {
-    if (this.phase === IDLE) return;
-    const late = this.deadline - this.clock.now();
-    if (late > 0) {
-      this.timer.schedule(late);
+    const step = this.step;
+    if (step === STEP_IN) {
+      if (this.phase === IDLE) return;
+      const late = this.deadline - this.clock.now();
+      if (late > 0) {
+        this.timer.schedule(late);
+        return;
+      }
+      this.giveUp(RESULT_TIMEOUT);
       return;
     }
-    this.listener.timedOut(this.currentTag);
-    this.finish(RESULT_TIMEOUT, -1);
+    if (step === STEP_SYNCING) {
+      const late = this.deadline - this.clock.now();
+      if (late > 0) {
+        this.timer.schedule(late);
+        return;
+      }
+      this.listener.syncTimedOut();
+      this.settle();
+      return;
+    }
+    const left = this.quietLeft();
+    if (left > 0) {
+      this.timer.schedule(left);
+      return;
+    }
+    if (step === STEP_SETTLING) {
+      this.sent = 0;
+      if (this.fillerLeft > 0) this.step = STEP_FILLING;
+      else {
+        this.step = STEP_SYNCING;
+        this.syncAnswered = false;
+        this.deadline = this.clock.now() + this.syncTimeoutMs;
+        this.timer.schedule(this.syncTimeoutMs);
+      }
+      this.pump();
+    } else if (step === STEP_CONFIRMING) {
+      this.step = STEP_IN;
+      this.staleKey = -2;
+      this.listener.resynced();
+      this.pump();
+    }
   }
 }

@@ -1,18 +1,34 @@
-import { QUOTE, SPACE, ascii } from "./bytes.ts";
-import { CommandChannel, RECORD_SIZE, type CommandOwner } from "./channel.ts";
+import { LPAREN, PROMPT, QUOTE, SPACE, ascii } from "./bytes.ts";
+import { CommandChannel, RECORD_SIZE, STEP_IN, STEP_SYNCING, type ChannelListener, type CommandOwner } from "./channel.ts";
 import type { CommandEncoder } from "./encoder.ts";
 import { Fields, SPANS_SIZE } from "./fields.ts";
 import type { Clock, TxPort } from "./port.ts";
 import {
+  NOTICE_FILLER,
   NOTICE_INPUT_DROPPED,
   NOTICE_LINE_TOO_LONG,
-  NOTICE_STRAY_RESULT,
+  NOTICE_RESYNCED,
+  NOTICE_STALE_LINE,
+  NOTICE_SYNC_TIMEOUT,
   NOTICE_TIMEOUT,
   NOTICE_UNHANDLED_LINE,
+  NOTICE_UNMATCHED,
   RESULT_CME_ERROR,
   RESULT_CMS_ERROR,
   RESULT_ERROR,
   RESULT_OK,
+  STAT_COUNT,
+  STAT_DROPPED,
+  STAT_ECHOES,
+  STAT_FILLER_BYTES,
+  STAT_LINES,
+  STAT_OVERFLOWS,
+  STAT_RESYNCS,
+  STAT_STALE_LINES,
+  STAT_SYNC_TIMEOUTS,
+  STAT_TIMEOUTS,
+  STAT_UNHANDLED,
+  STAT_UNMATCHED,
 } from "./results.ts";
 import type { ByteRing } from "./ring.ts";
 import { Scanner, type RawSink, type ScanSink } from "./scanner.ts";
@@ -50,17 +66,22 @@ export interface AtEngineOptions {
   stageSize?: number;
   /** Output budget before the first `writable(count)`; leave unset for ports without a FIFO limit. */
   txBudget?: number;
+  /**
+   * The command that proves the conversation is back in step after a command was given up, and
+   * the token of its answer line. The answer is recognised by that token followed by `(`, so the
+   * command must be a test form (`=?`), which lists ranges in parentheses, that nothing else in
+   * the firmware sends. Default `AT+CSQ=?` / `+CSQ` (3GPP TS 27.007, answered by every modem:
+   * `+CSQ: (0-31,99),(0-7,99)`; the firmware polls signal with `AT+CSQ`, never its test form).
+   */
+  sync?: { line: string; token: string };
+  /** How long the line must be silent before step is restored, and after the sync's answer (ms). */
+  quietMs?: number;
+  /** How long a sync may go unanswered before it is sent again (ms). */
+  syncTimeoutMs?: number;
 }
 
-const STAT_LINES = 0;
-const STAT_ECHOES = 1;
-const STAT_UNHANDLED = 2;
-const STAT_STRAY = 3;
-const STAT_OVERFLOWS = 4;
-const STAT_TIMEOUTS = 5;
-const STAT_DROPPED = 6;
-/** Words before the command queue's table in the engine's buffer: the counters, and one spare. */
-const STATS = 8;
+/** Words before the command queue's table in the engine's buffer: the counters, and spares. */
+const STATS = (STAT_COUNT + 3) & ~3;
 /** Keys of the final results: registered first, in this order, by the constructor. */
 const KEY_OK = 0;
 const KEY_ERROR = 1;
@@ -85,7 +106,7 @@ function align4(n: number): number {
  * commands -> transmit region -> UART. All buffers are regions of one ArrayBuffer made here;
  * after construction the byte, line and command paths allocate nothing.
  */
-export class AtEngine implements ScanSink {
+export class AtEngine implements ScanSink, ChannelListener {
   // Fields in the order the byte and line paths use them: XS finds an instance's properties by
   // walking them in order, so the hot ones come first.
   /** The receive ring: the scanner itself, as the ring is what it frames. */
@@ -96,8 +117,8 @@ export class AtEngine implements ScanSink {
   private readonly stageAt: number;
   private parsing = false;
   /**
-   * Counters: lines, echoes, unhandled, stray results, overflows, timeouts, dropped input, at
-   * indices 0 to 6. (The array goes on past them: it is a view of the engine's whole buffer.)
+   * Counters, at the indices `STAT_*` (results.ts) name. (The array goes on past them: it is a
+   * view of the engine's whole buffer.)
    */
   readonly stats: Int32Array;
   private readonly tokens = new TokenTable();
@@ -110,6 +131,8 @@ export class AtEngine implements ScanSink {
   private readonly handlers: LineHandler[] = [];
   private recordKey = -1;
   private recordBody = 0;
+  /** Token of the sync command's answer. */
+  private readonly syncKey: number;
   /** Shared field parser for handlers; valid until the next line. */
   readonly fields: Fields;
   /** Where a host reads UART bytes into before calling `received(count)`. */
@@ -152,11 +175,17 @@ export class AtEngine implements ScanSink {
       this.scanner,
       options.txBudget ?? Number.POSITIVE_INFINITY,
       this,
+      {
+        sync: ascii(`${options.sync?.line ?? "AT+CSQ=?"}\r`),
+        quietMs: options.quietMs ?? 500,
+        syncTimeoutMs: options.syncTimeoutMs ?? 2000,
+      },
     );
     this.tokens.register("OK");
     this.tokens.register("ERROR");
     this.tokens.register("+CME ERROR");
     this.tokens.register("+CMS ERROR");
+    this.syncKey = this.tokens.register(options.sync?.token ?? "+CSQ");
   }
 
   // ---- set-up (allocates; call at start-up) ----
@@ -196,6 +225,7 @@ export class AtEngine implements ScanSink {
    * stages output there).
    */
   received(count: number): void {
+    if (this.channel.step !== STEP_IN) this.channel.heard();
     const ring = this.ring;
     const bytes = this.bytes;
     const base = ring.base;
@@ -304,6 +334,23 @@ export class AtEngine implements ScanSink {
     return this.channel.inFlight;
   }
 
+  /**
+   * False from the moment a command is given up until a sync command's answer, followed by
+   * quiet, proves that no late answer is still to come (NOTICE_RESYNCED). Meanwhile queued
+   * commands wait, and final results are counted as unmatched instead of ending anything.
+   */
+  get inStep(): boolean {
+    return this.channel.step === STEP_IN;
+  }
+
+  /**
+   * Gives up the command in flight (it ends RESULT_CANCELLED) and restores step before the next
+   * goes out: for a caller with its own reason to doubt the conversation.
+   */
+  resync(): void {
+    this.channel.resync();
+  }
+
   /** Cancels every queued command and forgets partial input (the modem rebooted). */
   reset(): void {
     this.scanner.reset();
@@ -322,7 +369,12 @@ export class AtEngine implements ScanSink {
     }
     if (c0 === 0x6f && end - start === 2 && bytes[start + 1] === 0x4b && bytes[start] === 0x4f) {
       // `OK`, a third of all lines: no lookup, straight to the command in flight.
-      if (!this.channel.finish(RESULT_OK, -1)) this.stray(start, end);
+      if (!this.channel.finish(RESULT_OK, -1)) this.unmatched(start, end);
+      return;
+    }
+    if (bytes[start] === PROMPT) {
+      // A `>` the scanner did not take as a prompt: no command in step was waiting for one.
+      this.unmatched(start, end);
       return;
     }
     let key: number;
@@ -341,6 +393,7 @@ export class AtEngine implements ScanSink {
       return;
     }
     const channel = this.channel;
+    if (channel.step !== STEP_IN && this.outOfStep(key, bytes, start, body, end)) return;
     const owner = channel.current;
     if (owner !== null && (key < 0 || key === channel.currentKey)) {
       if (owner.onResponse(channel.currentTag, key, bytes, key < 0 ? start : body, end)) return;
@@ -379,18 +432,53 @@ export class AtEngine implements ScanSink {
       if (h !== 0) this.handlers[h - 1]!.onLine(KEY_ERROR, bytes, body, end);
       return;
     }
-    if (!this.channel.finish(result, code)) this.stray(start, end);
+    if (!this.channel.finish(result, code)) this.unmatched(start, end);
   }
 
-  private stray(start: number, end: number): void {
-    this.stats[STAT_STRAY]++;
-    this.notice(NOTICE_STRAY_RESULT, start, end);
+  /**
+   * A line while out of step, other than a final result: the sync's answer line is the channel's;
+   * a line of the given-up command's response token may be its late answer, so it is dropped
+   * rather than taken for an unsolicited one. True if the line was consumed here.
+   */
+  private outOfStep(key: number, bytes: Uint8Array, start: number, body: number, end: number): boolean {
+    const channel = this.channel;
+    if (key === this.syncKey && channel.step >= STEP_SYNCING && bytes[body] === LPAREN) {
+      channel.syncAnswered = true;
+      return true;
+    }
+    if (key >= 0 && key === channel.staleKey) {
+      this.stats[STAT_STALE_LINES]++;
+      this.notice(NOTICE_STALE_LINE, start, end);
+      return true;
+    }
+    return false;
   }
 
-  /** Called by the command channel when a command went unanswered. */
+  private unmatched(start: number, end: number): void {
+    this.stats[STAT_UNMATCHED]++;
+    this.notice(NOTICE_UNMATCHED, start, end);
+  }
+
+  // ---- ChannelListener: called by the command channel ----
+
   timedOut(): void {
     this.stats[STAT_TIMEOUTS]++;
     this.notice(NOTICE_TIMEOUT, 0, 0);
+  }
+
+  syncTimedOut(): void {
+    this.stats[STAT_SYNC_TIMEOUTS]++;
+    this.notice(NOTICE_SYNC_TIMEOUT, 0, 0);
+  }
+
+  filled(count: number): void {
+    this.stats[STAT_FILLER_BYTES] += count;
+    this.notice(NOTICE_FILLER, 0, 0);
+  }
+
+  resynced(): void {
+    this.stats[STAT_RESYNCS]++;
+    this.notice(NOTICE_RESYNCED, 0, 0);
   }
 
   private notice(notice: number, start: number, end: number): void {

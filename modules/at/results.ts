@@ -21,13 +21,58 @@ export function resultName(result: number): string {
 
 /** Engine events worth a log line in the field. */
 export const NOTICE_LINE_TOO_LONG = 0;
-export const NOTICE_STRAY_RESULT = 1;
+/** A final result or `>` that belongs to no command: none waits, or the channel is out of step. */
+export const NOTICE_UNMATCHED = 1;
 export const NOTICE_UNHANDLED_LINE = 2;
+/** A command was given up: the channel is out of step until a sync is answered. */
 export const NOTICE_TIMEOUT = 3;
 export const NOTICE_INPUT_DROPPED = 4;
+/** A sync command went unanswered; another follows once the line is quiet. */
+export const NOTICE_SYNC_TIMEOUT = 5;
+/** Back in step: queued commands go out again (a good moment to read what may have been missed). */
+export const NOTICE_RESYNCED = 6;
+/** Filler was written in place of a payload the modem may have been collecting. */
+export const NOTICE_FILLER = 7;
+/** A line the command given up may still be answering with arrived while out of step: dropped. */
+export const NOTICE_STALE_LINE = 8;
 
-const NOTICES = ["line too long, dropped", "result with no command in flight", "unhandled line", "command timed out", "input dropped"];
+const NOTICES = [
+  "line too long, dropped",
+  "unmatched result",
+  "unhandled line",
+  "command timed out",
+  "input dropped",
+  "sync unanswered",
+  "back in step",
+  "filler written in place of a payload",
+  "stale line dropped",
+];
 
 export function noticeName(notice: number): string {
   return NOTICES[notice] ?? "unknown";
 }
+
+/**
+ * Indices of the engine's counters (`engine.stats[STAT_*]`), for logs and soak tests. They only
+ * grow, until the engine is made again.
+ */
+export const STAT_LINES = 0;
+/** Lines that were the modem echoing a command. */
+export const STAT_ECHOES = 1;
+export const STAT_UNHANDLED = 2;
+/** Final results and prompts that belonged to no command (never credited to one). */
+export const STAT_UNMATCHED = 3;
+export const STAT_OVERFLOWS = 4;
+/** Commands given up for want of an answer. */
+export const STAT_TIMEOUTS = 5;
+/** Input bytes dropped because the receive ring was full. */
+export const STAT_DROPPED = 6;
+/** Times the channel got back in step after leaving it. */
+export const STAT_RESYNCS = 7;
+export const STAT_SYNC_TIMEOUTS = 8;
+/** Filler bytes written in place of payloads. */
+export const STAT_FILLER_BYTES = 9;
+/** Lines dropped as possibly stale answers while out of step. */
+export const STAT_STALE_LINES = 10;
+/** How many counters there are. */
+export const STAT_COUNT = 11;

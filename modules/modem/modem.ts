@@ -1,6 +1,6 @@
 import type { AtEngine, LineHandler } from "cellmqtt/at/engine";
 import type { Clock } from "cellmqtt/at/port";
-import { NOTICE_TIMEOUT, noticeName } from "cellmqtt/at/results";
+import { NOTICE_RESYNCED, NOTICE_SYNC_TIMEOUT, NOTICE_TIMEOUT, noticeName } from "cellmqtt/at/results";
 import { text } from "cellmqtt/at/bytes";
 import { isRefusal } from "./errors.ts";
 import { APN_MAX } from "./limits.ts";
@@ -72,6 +72,8 @@ export class CellularModem implements NetworkListener, LineHandler {
     engine.onNotice = (notice, b, start, end) => {
       this.log_(`at: ${noticeName(notice)}${end > start ? `: ${text(b, start, end)}` : ""}`);
       if (notice === NOTICE_TIMEOUT) this.timedOut();
+      else if (notice === NOTICE_SYNC_TIMEOUT) this.syncUnanswered();
+      else if (notice === NOTICE_RESYNCED) this.syncMisses = 0;
     };
   }
 
@@ -199,6 +201,19 @@ export class CellularModem implements NetworkListener, LineHandler {
 
   private silentTimeouts = 0;
   private linesAtTimeout = -1;
+
+  /**
+   * The engine's sync went unanswered: while it is out of step no queued command goes out, so
+   * this is the only sign of a silent modem. Three in a row, and every thirtieth after, pulse
+   * the reset hook.
+   */
+  private syncUnanswered(): void {
+    this.timedOut();
+    const n = ++this.syncMisses;
+    if (n === 3 || (n > 3 && (n - 3) % 30 === 0)) this.onModemSilent(n);
+  }
+
+  private syncMisses = 0;
 
   private broke(session: MqttSession, cause: number): void {
     this.log_(`+MQTTBREAK: ${session.id},${cause}`);

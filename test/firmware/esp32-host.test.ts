@@ -104,6 +104,9 @@ afterAll(() => {
 
 beforeEach(() => host.world.reset());
 
+/** The answer to the engine's sync command, `AT+CSQ=?`. */
+const SYNC_ANSWER = "\r\n+CSQ: (0-31,99),(0-7,99)\r\n\r\nOK\r\n";
+
 function recorder() {
   const finals: [number, number, number][] = [];
   const responses: string[] = [];
@@ -216,6 +219,12 @@ describe("ESP32 host", () => {
     host.world.advance(1);
     expect(rec.finals).toEqual([[1, host.RESULT_TIMEOUT, -1]]);
     send(2); // the timer fired once; a destroyed timer would throw here
+    // Command 2 waits until the line is quiet and a sync is answered (the engine's resync).
+    host.world.advance(500);
+    serial.txDrained();
+    serial.modemSends(host.ascii(SYNC_ANSWER));
+    host.world.advance(500);
+    serial.txDrained();
     host.world.advance(100);
     serial.modemSends(host.ascii("\r\nOK\r\n"));
     host.world.advance(10_000);
@@ -238,6 +247,13 @@ describe("ESP32 host", () => {
       engine.send();
     }
     for (let i = 0; i < 3; i++) {
+      host.world.advance(500);
+      serial.txDrained();
+      // After each timeout: quiet, the sync, its answer, quiet again; the next command starts
+      // from inside the timer's callback.
+      host.world.advance(500);
+      serial.txDrained();
+      serial.modemSends(host.ascii(SYNC_ANSWER));
       host.world.advance(500);
       serial.txDrained();
     }

@@ -14,7 +14,7 @@ describe("bring-up after a boot", () => {
     expect(c.connected).toBe(true);
     expect(rig.logs.some((l) => l.includes("SIM not ready"))).toBe(false);
     expect(rig.logs.some((l) => l.includes("unhandled line"))).toBe(false);
-    expect(rig.logs.some((l) => l.includes("result with no command in flight"))).toBe(true);
+    expect(rig.logs.some((l) => l.includes("unmatched result"))).toBe(true);
     expect(rig.fake.lines.slice(0, 4)).toEqual(["AT", "ATE0", "AT+MQTTCONF=1", "AT+CPIN?"]);
   });
 });

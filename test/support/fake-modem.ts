@@ -435,6 +435,10 @@ export class FakeModem implements TxPort {
       r.line("+CSQ: 20,99");
       return ok();
     }
+    if (line === "AT+CSQ=?") {
+      r.line("+CSQ: (0-31,99),(0-7,99)");
+      return ok();
+    }
     if (line === "AT+MIPCALL?") {
       r.line(this.callActive ? `+MIPCALL: 1,${this.ip}` : "+MIPCALL: 0");
       return ok();
