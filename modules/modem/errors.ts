@@ -33,7 +33,12 @@ export class MqttError extends Error {
     readonly modemCode = -1,
   ) {
     super(message);
-    this.name = "MqttError";
+  }
+
+  // Moddable freezes the built-ins: `this.name = ...` would throw ("set name: not writable")
+  // because Error.prototype holds a read-only `name`. Defining it here is allowed.
+  static {
+    Object.defineProperty(this.prototype, "name", { value: "MqttError", configurable: true, writable: true });
   }
 
   /** True for a broker refusal that retrying with the same settings will not fix. */

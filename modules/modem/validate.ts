@@ -8,7 +8,11 @@ export class ValidationError extends Error {
     message: string,
   ) {
     super(`${field}: ${message}`);
-    this.name = "ValidationError";
+  }
+
+  // Moddable freezes the built-ins: assigning `name` would throw (see MqttError).
+  static {
+    Object.defineProperty(this.prototype, "name", { value: "ValidationError", configurable: true, writable: true });
   }
 }
 

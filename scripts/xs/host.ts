@@ -1,6 +1,6 @@
 /**
  * Builds and drives the project's XS test host (test/xs/host): unpacks the XS 13.3 sources that
- * the @agoric/xsnap npm package ships, compiles them with the host's Makefile, bundles scripts
+ * the @agoric/xsnap npm package ships, compiles them with the host's Makefile, compiles scripts
  * for XS with esbuild, and runs them.
  *
  * The package is fetched with `npm pack` (not installed): only its C sources are wanted, and
@@ -8,7 +8,8 @@
  * integrity is checked against the registry's published sha512 pinned below.
  *
  * Usage as a script: `tsx scripts/xs/host.ts build` (prints the host's path),
- * `tsx scripts/xs/host.ts run <entry.ts> [args...]` (bundles and runs one script).
+ * `tsx scripts/xs/host.ts run [host options] <entry.ts> [args...]` (compiles and runs one script;
+ * host options such as `--stack 512` or `--unfrozen` go to the host, see xshost.c).
  */
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
@@ -16,7 +17,7 @@ import { cpus } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
+import { build, type Plugin } from "esbuild";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const OUT = join(ROOT, "build/xs-host");
@@ -64,28 +65,63 @@ export function buildHost(): string {
   return HOST;
 }
 
+const SHIM = join(ROOT, "test/xs/support/buffer-shim.ts");
+const TREE = join(ROOT, "build/xs/modules");
+
+/** Where the compiled form of source `file` goes: the same relative path, `.mjs`. */
+function compiledPath(file: string): string {
+  // Sources outside the project (CELLMQTT_MODULES) keep their place below a folder of their own.
+  const rel = relative(ROOT, file).split(/[\\/]/).map((part) => (part === ".." ? "_up" : part)).join("/");
+  return join(TREE, rel.replace(/\.[cm]?[jt]s$/, "") + ".mjs");
+}
+
 /**
- * Bundles `entry` for XS 13.3: one IIFE script, ES2022, `cellmqtt/*` resolved to modules/*.
- * `Buffer` (used by some shared test fixtures) resolves to a small shim.
+ * Compiles `entry` and every module it imports for XS 13.3, each to an ES module of its own
+ * (ES2022) under build/xs/modules, with its imports pointing at the others by absolute path;
+ * returns the entry's path. XS then loads them as a Moddable build does, one module at a time:
+ * a module's top-level variables take stack slots only while its body runs. (One bundle would
+ * hold every module's variables on the stack for as long as the script runs, several hundred
+ * slots that a device never spends.) `cellmqtt/*` resolves to modules/*; `Buffer` (used by some
+ * shared test fixtures) resolves to a small shim.
  */
-export async function bundle(entry: string, outfile: string): Promise<string> {
-  await build({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    format: "iife",
-    target: "es2022",
-    platform: "neutral",
-    mainFields: ["module", "main"],
-    // CELLMQTT_MODULES points `cellmqtt/*` at another tree: to measure a proposed patch of
-    // modules/ in a scratch copy without touching the work tree.
-    alias: { cellmqtt: resolve(process.env.CELLMQTT_MODULES ?? join(ROOT, "modules")) },
-    inject: [join(ROOT, "test/xs/support/buffer-shim.ts")],
-    logLevel: "silent",
-    sourcemap: false,
-    legalComments: "none",
-  });
-  return outfile;
+export async function compileTree(entry: string): Promise<string> {
+  // CELLMQTT_MODULES points `cellmqtt/*` at another tree: to measure a proposed patch of
+  // modules/ in a scratch copy without touching the work tree.
+  const modules = resolve(process.env.CELLMQTT_MODULES ?? join(ROOT, "modules"));
+  const pending = [resolve(entry)];
+  const compiled = new Set<string>();
+  const oneModule: Plugin = {
+    name: "one-module",
+    setup(b) {
+      b.onResolve({ filter: /.*/ }, async (args) => {
+        if (args.kind === "entry-point" || args.pluginData === oneModule) return undefined;
+        const found = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: oneModule });
+        if (found.errors.length > 0) return { errors: found.errors };
+        pending.push(found.path);
+        return { path: compiledPath(found.path), external: true };
+      });
+    },
+  };
+  for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
+    if (compiled.has(file)) continue;
+    compiled.add(file);
+    await build({
+      entryPoints: [file],
+      outfile: compiledPath(file),
+      bundle: true,
+      format: "esm",
+      target: "es2022",
+      platform: "neutral",
+      mainFields: ["module", "main"],
+      alias: { cellmqtt: modules },
+      inject: file === SHIM ? [] : [SHIM],
+      plugins: [oneModule],
+      logLevel: "silent",
+      sourcemap: false,
+      legalComments: "none",
+    });
+  }
+  return compiledPath(resolve(entry));
 }
 
 export interface HostRun {
@@ -96,7 +132,7 @@ export interface HostRun {
   timedOut: boolean;
 }
 
-/** Runs a bundled script in the host. `wrap` prefixes the command (valgrind, say). */
+/** Runs a compiled script in the host. `wrap` prefixes the command (valgrind, say). */
 export function runScript(script: string, args: string[] = [], opts: { timeoutMs?: number; wrap?: string[]; hostArgs?: string[] } = {}): HostRun {
   const wrap = opts.wrap ?? [];
   const argv = [...wrap, HOST, ...(opts.hostArgs ?? []), script, ...args];
@@ -111,28 +147,26 @@ export function runScript(script: string, args: string[] = [], opts: { timeoutMs
   return { status: r.status, signal: r.signal, stdout: r.stdout ?? "", stderr: r.stderr ?? "", timedOut };
 }
 
-/** Bundles `entry` into build/xs/<name>.js and returns the bundle's path. */
-export async function bundleTo(entry: string): Promise<string> {
-  const rel = relative(ROOT, resolve(entry)).replace(/[\\/]/g, "_").replace(/\.ts$/, ".js");
-  const out = join(ROOT, "build/xs", rel);
-  mkdirSync(dirname(out), { recursive: true });
-  return bundle(resolve(entry), out);
-}
+/** Host options that take a value; the rest (`--unfrozen`) are flags. */
+const VALUED = new Set(["--slots", "--chunks", "--stack"]);
 
 async function main(argv: string[]): Promise<number> {
-  const [cmd, entry, ...rest] = argv;
+  const [cmd, ...tail] = argv;
   if (cmd === "build") {
     process.stdout.write(buildHost() + "\n");
     return 0;
   }
+  const hostArgs: string[] = [];
+  while (tail[0]?.startsWith("--")) hostArgs.push(...tail.splice(0, VALUED.has(tail[0]) ? 2 : 1));
+  const [entry, ...rest] = tail;
   if (cmd === "run" && entry) {
     buildHost();
-    const r = runScript(await bundleTo(entry), rest);
+    const r = runScript(await compileTree(entry), rest, { hostArgs });
     process.stdout.write(r.stdout);
     process.stderr.write(r.stderr);
     return r.status ?? 1;
   }
-  process.stderr.write("usage: tsx scripts/xs/host.ts build | run <entry.ts> [args...]\n");
+  process.stderr.write("usage: tsx scripts/xs/host.ts build | run [--stack N] [--slots N] [--chunks BYTES] [--unfrozen] <entry.ts> [args...]\n");
   return 2;
 }
 

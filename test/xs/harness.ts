@@ -13,6 +13,7 @@ interface XsHostGlobals {
   xsCounters(out: Float64Array): void;
   /** Under callgrind, ends a measured phase: its instruction counts are dumped as "phase N". */
   callgrindDump(phase: number): void;
+  xsResetStackPeak(): void;
   scriptArgs: string[];
 }
 
@@ -24,10 +25,13 @@ export const CHUNK_BYTES = 1;
 export const GCS = 2;
 export const BYTECODES = 3;
 export const SLOT_SIZE = 4;
+/** JavaScript stack slots in use now, and the most in use since `host.xsResetStackPeak()`. */
+export const STACK = 7;
+export const STACK_PEAK = 8;
 
 /** A counters record; make them at start-up, reading one allocates nothing. */
 export function counters(): Float64Array {
-  return new Float64Array(7);
+  return new Float64Array(9);
 }
 
 export class AssertionError extends Error {}
@@ -162,8 +166,17 @@ export function checkBudget(name: string, factory: () => (i: number) => void, o:
   return summary;
 }
 
-/** Runs every registered case (optionally only names containing `filter`) and prints results. */
+/**
+ * Runs every registered case (optionally only names containing `filter`) and prints results.
+ * The cases run from a promise job once the script's modules have all been evaluated, so the
+ * stack holds what it holds when a device's event loop calls in (a module's top-level variables
+ * sit on the stack only while its body runs).
+ */
 export function run(filter = host.scriptArgs[0] ?? ""): void {
+  void Promise.resolve(filter).then(runCases);
+}
+
+function runCases(filter: string): void {
   let passed = 0;
   let failed = 0;
   for (const c of cases) {

@@ -1,12 +1,13 @@
 /**
- * Runs the XS test scripts (test/xs/cases/*.xs.ts) inside the real XS engine and reports each
+ * Runs the XS test scripts (test/xs/cases/*.xs.ts) inside the real XS engine, with the built-ins
+ * frozen as on a Moddable device, and reports each
  * XS case as its own vitest test. Builds the XS host first if needed (one ~15-40 s C build;
  * incremental afterwards). A script that throws, aborts, hangs or stops early fails here too.
  */
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ROOT, buildHost, bundleTo, runScript, type HostRun } from "../../scripts/xs/host.ts";
+import { ROOT, buildHost, compileTree, runScript, type HostRun } from "../../scripts/xs/host.ts";
 
 interface CaseLine {
   name: string;
@@ -34,12 +35,15 @@ function parse(file: string, run: HostRun): ScriptResult {
   return { file, run, cases, done };
 }
 
+/** JavaScript stack slots for the runs (the host's default is Moddable's 384). */
+const STACK = ["--stack", "8192"];
+
 // The XS runs happen while collecting, so each XS case can become a named vitest test.
 buildHost();
 const results: ScriptResult[] = [];
 for (const file of files) {
-  const script = await bundleTo(join(CASES_DIR, file));
-  results.push(parse(file, runScript(script, [], { timeoutMs: 120_000 })));
+  const script = await compileTree(join(CASES_DIR, file));
+  results.push(parse(file, runScript(script, [], { timeoutMs: 120_000, hostArgs: STACK })));
 }
 
 function describeRun(r: ScriptResult): string {

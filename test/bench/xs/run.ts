@@ -15,7 +15,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, buildHost, bundleTo, runScript } from "../../../scripts/xs/host.ts";
+import { ROOT, buildHost, compileTree, runScript } from "../../../scripts/xs/host.ts";
 
 interface Bench {
   name: string;
@@ -73,8 +73,11 @@ function parseOutput(stdout: string, what: string): Run {
   return { benches, heap, phases: null };
 }
 
+/** The bench drives the engine from its module's body: more stack than a device callback needs. */
+const STACK = ["--stack", "4096"];
+
 function plain(script: string, args: string[], heap: string[]): Run {
-  const r = runScript(script, args, { hostArgs: heap, timeoutMs: 600_000 });
+  const r = runScript(script, args, { hostArgs: [...STACK, ...heap], timeoutMs: 600_000 });
   if (r.status !== 0) throw new Error(`xshost ${args.join(" ")} exited ${r.status}: ${r.stderr}`);
   return parseOutput(r.stdout, args.join(" "));
 }
@@ -126,7 +129,7 @@ function callgrind(script: string, args: string[], heap: string[], name: string)
   const base = join(CG_DIR, `${name}.callgrind`);
   for (const f of readdirSync(CG_DIR)) if (f.startsWith(`${name}.callgrind`)) rmSync(join(CG_DIR, f));
   return new Promise((resolve, reject) => {
-    const p = spawn("valgrind", ["--tool=callgrind", `--callgrind-out-file=${base}`, join(ROOT, "build/xs-host/xshost"), ...heap, script, ...args], {
+    const p = spawn("valgrind", ["--tool=callgrind", `--callgrind-out-file=${base}`, join(ROOT, "build/xs-host/xshost"), ...STACK, ...heap, script, ...args], {
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";
@@ -194,7 +197,7 @@ function table(rows: string[][]): void {
 
 async function main(): Promise<number> {
   buildHost();
-  const script = await bundleTo(join(ROOT, "test/bench/xs/bench.xs.ts"));
+  const script = await compileTree(join(ROOT, "test/bench/xs/bench.xs.ts"));
 
   // 1. Same events, every byte hashed.
   const checkE = bench(plain(script, ["engine", "full"], BIG_HEAP), "transcript");

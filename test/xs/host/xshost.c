@@ -5,12 +5,21 @@
  *   print(...values)          one line on stdout
  *   gc()                      full collection
  *   xsCounters(out)           fills a Float64Array WITHOUT allocating (see xs_counters)
+ *   xsResetStackPeak()        starts a new stack peak measurement from the current depth
  *   scriptArgs                array of the command-line arguments after the script path
  *   callgrindDump(phase)      under valgrind's callgrind, dumps the instruction counts since the
  *                             last dump as "phase N" and zeroes them; elsewhere does nothing
  *
+ * The built-ins are frozen before the script runs, as a Moddable build freezes them when it
+ * preloads (every built-in prototype and namespace object): XS's lockdown() hardens every
+ * intrinsic, which covers what Moddable freezes and more. It leaves the main global's Date and
+ * Math.random alone (only a compartment's are replaced) and the global object extensible.
+ * `--unfrozen` skips it, to show what a test sees on an engine that does not freeze.
+ *
  * Built from the XS sources that the @agoric/xsnap package ships (XS 13.3) plus its Linux
  * platform file, the way its own makefiles do, with mxInstrument added for the GC count.
+ * The JavaScript stack holds `--stack` slots, like `creation.stack` in a Moddable manifest
+ * (384 by default there); the engine's intrinsics live at its top, as they do on the device.
  * Exit status: 0 when the script (and its promise jobs) ran without an uncaught exception,
  * 1 for an uncaught exception or an unhandled rejection (message on stderr), XS abort codes
  * otherwise (2 stack overflow, 3 memory full, ...).
@@ -23,7 +32,12 @@
 #endif
 #endif
 
+/* Defined in xsLockdown.c. */
+extern void fx_harden(txMachine* the);
+extern void fx_lockdown(txMachine* the);
+
 /* Defined in xsnapPlatform.c. */
+extern void fxRunModuleFile(txMachine* the, txString path);
 extern void fxRunProgramFile(txMachine* the, txString path);
 extern void fxRunLoop(txMachine* the);
 
@@ -33,11 +47,40 @@ extern void fxRunLoop(txMachine* the);
  */
 extern void __real_fxAbort(txMachine* the, int status);
 static int gxUnhandledRejections = 0;
+static void reportFrames(txMachine* the);
 void __wrap_fxAbort(txMachine* the, int status)
 {
 	if (status == XS_UNHANDLED_REJECTION_EXIT)
 		gxUnhandledRejections++;
+	if (status == XS_STACK_OVERFLOW_EXIT)
+		reportFrames(the);
 	__real_fxAbort(the, status);
+}
+
+/*
+ * On a stack overflow: every JavaScript frame, innermost first, with the stack slots in use
+ * below it, so the report shows which call chain spent the stack. Reads names without
+ * allocating (the stack is full).
+ */
+static void reportFrames(txMachine* the)
+{
+	txSlot* frame = the->frame;
+	fprintf(stderr, "xshost: stack overflow at %ld of %ld slots; frames, innermost first:\n",
+		(long)(the->stackTop - the->stack), (long)(the->stackTop - the->stackBottom));
+	while (frame && frame->next) {
+		txSlot* environment = mxFrameToEnvironment(frame);
+		txSlot* function = frame + 3;
+		txString name = "?";
+		txString path = (environment->ID != XS_NO_ID) ? fxGetKeyName(the, environment->ID) : C_NULL;
+		if ((function->kind == XS_REFERENCE_KIND) && mxIsFunction(function->value.reference)) {
+			txSlot* code = mxFunctionInstanceCode(function->value.reference);
+			if (code->ID != XS_NO_ID)
+				name = fxGetKeyName(the, code->ID);
+		}
+		fprintf(stderr, "  %5ld  %s (%s:%d)\n", (long)(the->stackTop - frame), name ? name : "?",
+			path ? path : "?", (int)environment->value.environment.line);
+		frame = frame->next;
+	}
 }
 
 /*
@@ -80,6 +123,9 @@ static void xs_gc(xsMachine* the)
  *   [3] metering index: bytecodes (and metered native steps) executed so far
  *   [4] sizeof(txSlot) on this host, to convert slot counts to bytes
  *   [5] peak slots, [6] peak chunk bytes
+ *   [7] JavaScript stack slots in use now, [8] the most in use since xsResetStackPeak()
+ *       (the engine records the peak when a JavaScript function returns, so the deepest
+ *       native call's own frame is not in it)
  * It reads the typed array's backing store directly, creating no slot, chunk or string, so
  * measuring a code path does not disturb it. Nothing is returned (undefined).
  */
@@ -93,7 +139,7 @@ static void xs_counters(xsMachine* the)
 	txSlot* arrayBuffer;
 	double* out;
 	txInteger count;
-	double values[7];
+	double values[9];
 	txInteger i;
 
 	if (xsToInteger(xsArgc) < 1)
@@ -121,8 +167,10 @@ static void xs_counters(xsMachine* the)
 	values[4] = (double)sizeof(txSlot);
 	values[5] = (double)the->peakHeapCount;
 	values[6] = (double)the->peakChunksSize;
-	if (count > 7)
-		count = 7;
+	values[7] = (double)(the->stackTop - the->stack);
+	values[8] = (double)(the->stackTop - the->stackPeak);
+	if (count > 9)
+		count = 9;
 	for (i = 0; i < count; i++)
 		c_memcpy(out + i, values + i, sizeof(double)); /* the buffer may be unaligned for double */
 }
@@ -142,12 +190,27 @@ static void xs_callgrind_dump(xsMachine* the)
 #endif
 }
 
+static void xs_resetStackPeak(xsMachine* the)
+{
+	the->stackPeak = the->stack;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: xshost [--slots N] [--chunks BYTES] script.js [args...]\n"
+		"usage: xshost [--slots N] [--chunks BYTES] [--stack N] [--unfrozen] script.js [args...]\n"
 		"  --slots N        initial (and incremental/8) slot heap count, default 16384\n"
-		"  --chunks BYTES   initial (and incremental/4) chunk heap size, default 262144\n");
+		"  --chunks BYTES   initial (and incremental/4) chunk heap size, default 262144\n"
+		"  --stack N        JavaScript stack slots, intrinsics included, default 384 (Moddable's)\n"
+		"  --unfrozen       leave the built-ins unfrozen\n");
+}
+
+/* A positive integer argument, or 0 if it is not one. */
+static int count(const char* text)
+{
+	char* end;
+	long value = strtol(text, &end, 10);
+	return (*text && !*end && value > 0 && value < (1L << 30)) ? (int)value : 0;
 }
 
 int main(int argc, char* argv[])
@@ -156,14 +219,21 @@ int main(int argc, char* argv[])
 	int status = 0;
 	int slots = 16384;
 	int chunks = 256 * 1024;
+	int stack = 384;
+	int frozen = 1;
+	int module = 0;
 	char path[C_PATH_MAX];
 	xsMachine* machine;
 
 	while ((argi < argc) && (argv[argi][0] == '-') && (argv[argi][1] == '-')) {
-		if (!strcmp(argv[argi], "--slots") && (argi + 1 < argc))
-			slots = atoi(argv[++argi]);
-		else if (!strcmp(argv[argi], "--chunks") && (argi + 1 < argc))
-			chunks = atoi(argv[++argi]);
+		if (!strcmp(argv[argi], "--slots") && (argi + 1 < argc) && (slots = count(argv[argi + 1])))
+			argi++;
+		else if (!strcmp(argv[argi], "--chunks") && (argi + 1 < argc) && (chunks = count(argv[argi + 1])))
+			argi++;
+		else if (!strcmp(argv[argi], "--stack") && (argi + 1 < argc) && (stack = count(argv[argi + 1])))
+			argi++;
+		else if (!strcmp(argv[argi], "--unfrozen"))
+			frozen = 0;
 		else {
 			usage();
 			return 2;
@@ -178,6 +248,7 @@ int main(int argc, char* argv[])
 		fprintf(stderr, "xshost: file not found: %s\n", argv[argi]);
 		return 2;
 	}
+	module = (strlen(path) > 4) && !strcmp(path + strlen(path) - 4, ".mjs");
 	{
 		/* Small heaps with small increments, so collections happen about as often as they would
 		 * on a device; the parser buffer is large because whole bundles are parsed at once. */
@@ -186,7 +257,7 @@ int main(int argc, char* argv[])
 			chunks / 4,         /* incrementalChunkSize */
 			slots,              /* initialHeapCount */
 			slots / 8,          /* incrementalHeapCount */
-			8192,               /* stackCount */
+			stack,              /* stackCount */
 			32000,              /* initialKeyCount */
 			8000,               /* incrementalKeyCount */
 			1993,               /* nameModulo */
@@ -213,6 +284,8 @@ int main(int argc, char* argv[])
 		xsDefine(xsGlobal, xsID("xsCounters"), xsVar(0), xsDontEnum);
 		xsVar(0) = xsNewHostFunction(xs_callgrind_dump, 1);
 		xsDefine(xsGlobal, xsID("callgrindDump"), xsVar(0), xsDontEnum);
+		xsVar(0) = xsNewHostFunction(xs_resetStackPeak, 0);
+		xsDefine(xsGlobal, xsID("xsResetStackPeak"), xsVar(0), xsDontEnum);
 		xsVar(0) = xsNewArray(0);
 		for (i = argi + 1; i < argc; i++) {
 			xsVar(1) = xsString(argv[i]);
@@ -221,9 +294,29 @@ int main(int argc, char* argv[])
 		xsDefine(xsGlobal, xsID("scriptArgs"), xsVar(0), xsDontEnum);
 
 		xsTry {
-			fxRunProgramFile(the, path);
-			/* Promise jobs (and setImmediate-style timers, if any) run to completion. */
-			fxRunLoop(the);
+			if (frozen) {
+				/* lockdown() looks harden up on the global. */
+				xsVar(0) = xsNewHostFunction(fx_harden, 1);
+				xsDefine(xsGlobal, xsID("harden"), xsVar(0), xsDontEnum);
+				xsVar(0) = xsNewHostFunction(fx_lockdown, 0);
+				xsDefine(xsGlobal, xsID("lockdown"), xsVar(0), xsDontEnum);
+				xsCall0(xsGlobal, xsID("lockdown"));
+			}
+			if (module) {
+				fxRunModuleFile(the, path);
+				fxRunLoop(the);
+				/* A module that throws rejects its import: xsnap's platform leaves the reason here. */
+				if (xsTest(xsException)) {
+					xsVar(0) = xsException;
+					xsException = xsUndefined;
+					xsThrow(xsVar(0));
+				}
+			}
+			else {
+				fxRunProgramFile(the, path);
+				/* Promise jobs (and setImmediate-style timers, if any) run to completion. */
+				fxRunLoop(the);
+			}
 		}
 		xsCatch {
 			/* An uncaught exception: report and fail instead of hanging or exiting 0. */
