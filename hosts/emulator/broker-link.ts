@@ -3,8 +3,8 @@
  * package's callbacks into the few outcomes the modem reports: connect accepted / refused (CONNACK
  * code) / failed, each operation's success flag, messages, and how the link ended.
  */
-import mqtt from "mqtt";
-import type { MqttClient } from "mqtt";
+import type { Duplex } from "node:stream";
+import mqtt, { MqttClient, type IClientOptions } from "mqtt";
 
 export interface LinkConfig {
   url: string;
@@ -15,6 +15,8 @@ export interface LinkConfig {
   keepalive: number;
   connectTimeoutMs: number;
   will: { topic: Buffer; payload: Buffer; qos: 0 | 1 | 2; retain: boolean } | undefined;
+  /** A ready connection to the broker (in-process); without it `url` is dialled. */
+  stream?: () => Duplex;
 }
 
 export type ConnectOutcome = { kind: "accepted" } | { kind: "refused"; code: number } | { kind: "failed" };
@@ -42,7 +44,7 @@ export class BrokerLink {
 
   constructor(cfg: LinkConfig, private readonly listener: LinkListener) {
     const will = cfg.will;
-    this.client = mqtt.connect(cfg.url, {
+    const options: IClientOptions = {
       protocolVersion: 4,
       clientId: cfg.clientId,
       ...(cfg.username !== undefined ? { username: cfg.username.toString("latin1") } : {}),
@@ -57,7 +59,9 @@ export class BrokerLink {
       ...(will
         ? { will: { topic: will.topic.toString("latin1"), payload: will.payload, qos: will.qos, retain: will.retain } }
         : {}),
-    });
+    };
+    const stream = cfg.stream;
+    this.client = stream ? new MqttClient(() => stream(), options) : mqtt.connect(cfg.url, options);
     this.client.on("connect", () => {
       this.connected = true;
       this.decide({ kind: "accepted" });

@@ -2,6 +2,7 @@
  * What command handlers may do to the modem. Handlers are plain functions over this interface so
  * each group of commands lives in its own file and the modem class stays about plumbing.
  */
+import type { Duplex } from "node:stream";
 import type { ParsedCommand } from "./at-parse.ts";
 import type { BrokerLink, LinkListener, LinkConfig } from "./broker-link.ts";
 import type { CommandLog } from "./command-log.ts";
@@ -14,6 +15,8 @@ export interface ModemCore {
   readonly options: ResolvedOptions;
   readonly state: ModemState;
   readonly log: CommandLog;
+  /** The brokerStream option: connections to an in-process broker. */
+  readonly brokerStream: (() => Duplex) | undefined;
   /** Information lines (if any), then the final `OK`. */
   ok(...lines: Line[]): void;
   /** A final result other than OK (e.g. `ERROR: 703`), or any line, framed as `\r\n<line>\r\n`. */

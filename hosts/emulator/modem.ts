@@ -5,6 +5,7 @@
  * and timing. What each command does lives in the *-commands.ts files; faults in fault-actions.ts.
  */
 import { EventEmitter } from "node:events";
+import type { Duplex } from "node:stream";
 import type { AlarmTimer, Clock } from "cellmqtt/at/port";
 import { NodeClock } from "../node/clock.ts";
 import { parseCommand } from "./at-parse.ts";
@@ -57,6 +58,7 @@ export class VirtualModem extends EventEmitter<VirtualModemEvents> implements Mo
   readonly random: Random;
   readonly pacer: OutputPacer;
   readonly clock: Clock;
+  readonly brokerStream: (() => Duplex) | undefined;
   readonly urcFaults = new UrcFaults();
   /** The mqttNeedsDataCall option, switchable at run time by the fault of the same name. */
   mqttNeedsDataCall: boolean;
@@ -86,6 +88,7 @@ export class VirtualModem extends EventEmitter<VirtualModemEvents> implements Mo
     super();
     this.options = resolveOptions(options);
     this.clock = options.clock ?? new NodeClock();
+    this.brokerStream = options.brokerStream;
     this.mqttNeedsDataCall = this.options.mqttNeedsDataCall;
     this.random = new Random(this.options.seed);
     this.log = new CommandLog(

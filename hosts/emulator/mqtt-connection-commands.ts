@@ -60,6 +60,7 @@ function open(m: ModemCore, c: Parameters<NonNullable<CommandSpec["set"]>>[1]): 
     keepalive,
     connectTimeoutMs: m.options.connectTimeoutMs,
     will: slot.will,
+    ...(m.brokerStream ? { stream: m.brokerStream } : {}),
   });
   const link: BrokerLink = connectOrFail(m, slot, config, guarded(listener, () => slot.link === link));
   slot.link = link;

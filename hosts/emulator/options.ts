@@ -1,4 +1,5 @@
 /** Construction options of the virtual modem, with defaults chosen for fast tests. */
+import type { Duplex } from "node:stream";
 import type { Clock } from "cellmqtt/at/port";
 
 /**
@@ -72,11 +73,13 @@ export interface VirtualModemOptions {
   operator?: string;
   /** PRNG seed for jitter, split points and garbage. Default 1. */
   seed?: number;
+  /** Opens a connection to an in-process broker for each MQTTOPEN instead of dialling `broker`. */
+  brokerStream?: () => Duplex;
   /** Time source for every delay of the modem; a simulated clock makes runs reproducible. Default: wall time. */
   clock?: Clock;
 }
 
-export type ResolvedOptions = Required<Omit<VirtualModemOptions, "broker" | "latencyMs" | "clock">> & {
+export type ResolvedOptions = Required<Omit<VirtualModemOptions, "broker" | "latencyMs" | "clock" | "brokerStream">> & {
   broker: string | undefined;
   latencyMs: readonly [number, number];
 };
