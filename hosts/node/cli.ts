@@ -1,71 +1,37 @@
 /**
- * The firmware logic on Node.
+ * The firmware logic on Node (`cellmqtt --help` lists every flag, from the same table that parses them).
  *
- *   tsx hosts/node/cli.ts demo [--broker mqtt://host:port] [--duration 20] [--interval 2000] [--json]
+ *   cellmqtt demo [--broker mqtt://host:port] [--duration 20] [--interval 2000] [--json]
  *     An embedded broker (unless --broker), the modem emulator, and the telemetry app; a separate
  *     MQTT client sends the device commands, and a broker drop (+MQTTBREAK) is injected midway.
  *
- *   tsx hosts/node/cli.ts run --device /dev/ttyUSB0|tcp:127.0.0.1:7000 [--baud 115200]
- *       --host broker.example.com [--port 1883] [--client-id id] [--username u] [--password p]
- *       [--apn apn] [--telemetry topic] [--commands topic] [--responses topic] [--interval ms] [--json]
+ *   cellmqtt run --device /dev/ttyUSB0|tcp:127.0.0.1:7000 --host broker.example.com [flags]
  *     The telemetry app against a real modem (USB serial) or the emulator's TCP port.
  */
-import { parseArgs } from "node:util";
 import mqtt from "mqtt";
 import { VirtualModem, createModemStream } from "../emulator/index.ts";
 import { TelemetryApp } from "../../src/app.ts";
-import { resolveSettings, type AppSettings } from "../../src/settings.ts";
+import type { AppSettings } from "../../src/settings.ts";
+import { UsageError } from "../cli-flags.ts";
 import { startEmbeddedBroker } from "./broker.ts";
-import { openDevice } from "./device.ts";
+import { helpText, parseCommandLine, type DemoInvocation, type Invocation, type RunInvocation } from "./command-line.ts";
+import { DeviceKeeper, openDevice } from "./device.ts";
 import { Printer, show } from "./printer.ts";
 import { StreamUart } from "./stream-uart.ts";
 
-const { positionals, values } = parseArgs({
-  allowPositionals: true,
-  options: {
-    broker: { type: "string" },
-    device: { type: "string" },
-    baud: { type: "string", default: "115200" },
-    host: { type: "string" },
-    port: { type: "string" },
-    "client-id": { type: "string" },
-    username: { type: "string" },
-    password: { type: "string" },
-    apn: { type: "string" },
-    telemetry: { type: "string" },
-    commands: { type: "string" },
-    responses: { type: "string" },
-    interval: { type: "string" },
-    duration: { type: "string" },
-    json: { type: "boolean", default: false },
-    help: { type: "boolean", default: false },
-  },
-});
-
-const mode = positionals[0] ?? "demo";
-const out = new Printer(values.json);
-
-if (values.help || (mode !== "demo" && mode !== "run")) {
-  console.log("usage: cellmqtt demo [--broker URL] [--duration s] [--interval ms] [--json]");
-  console.log("       cellmqtt run --device PATH|tcp:HOST:PORT --host BROKER [--port N] [--client-id ID] [--username U] [--password P] [--apn APN] [--interval ms] [--json]");
-  process.exit(values.help ? 0 : 2);
+let invocation: Invocation;
+try {
+  invocation = parseCommandLine(process.argv.slice(2), process.env);
+} catch (e) {
+  if (!(e instanceof UsageError)) throw e;
+  process.stderr.write(`cellmqtt: ${e.message}\n`);
+  process.exit(2);
 }
-
-function settingsFrom(defaults: Partial<AppSettings>): AppSettings {
-  const given: Record<string, unknown> = {
-    mqttHost: values.host,
-    mqttPort: values.port,
-    mqttClientId: values["client-id"],
-    mqttUser: values.username,
-    mqttPassword: values.password,
-    apn: values.apn,
-    topicTelemetry: values.telemetry,
-    topicCommands: values.commands,
-    topicResponses: values.responses,
-    telemetryInterval: values.interval,
-  };
-  return resolveSettings((m) => out.line("app", m), defaults, given);
+if (invocation.command === "help") {
+  console.log(helpText());
+  process.exit(0);
 }
+const out = new Printer(invocation.json, invocation.verbose);
 
 function startApp(uart: StreamUart, settings: AppSettings): TelemetryApp {
   const app = new TelemetryApp(
@@ -105,24 +71,24 @@ function stopOn(stop: () => Promise<void>, durationSeconds: number | undefined):
   if (durationSeconds !== undefined) setTimeout(() => go(`--duration ${durationSeconds}`), durationSeconds * 1000);
 }
 
-async function demo(): Promise<void> {
-  const embedded = values.broker ? null : await startEmbeddedBroker();
-  const brokerUrl = values.broker ?? embedded!.url;
+/** The app's clean stop, bounded: a modem that no longer answers must not hold the exit. */
+function stopApp(app: TelemetryApp): Promise<void> {
+  return new Promise<void>((resolve) => {
+    app.stop(() => resolve());
+    setTimeout(resolve, 5000);
+  });
+}
+
+async function demo(inv: DemoInvocation): Promise<void> {
+  const embedded = inv.broker ? null : await startEmbeddedBroker();
+  const brokerUrl = inv.broker ?? embedded!.url;
   const url = new URL(brokerUrl);
   out.line("broker", embedded ? `embedded broker on ${brokerUrl}` : `using broker ${brokerUrl}`);
 
-  const vm = new VirtualModem({ broker: brokerUrl, baud: Number(values.baud), latencyMs: [20, 60] });
+  const vm = new VirtualModem({ broker: brokerUrl, baud: inv.baud, latencyMs: [20, 60] });
   vm.on("fault", (f) => out.line("fault", `injected ${f.name}`));
   const uart = new StreamUart(createModemStream(vm));
-  const settings = settingsFrom({
-    mqttHost: url.hostname,
-    mqttPort: Number(url.port || 1883),
-    mqttClientId: "cellmqtt-demo",
-    topicTelemetry: "demo/telemetry",
-    topicCommands: "demo/commands",
-    topicResponses: "demo/responses",
-    telemetryInterval: 2000,
-  });
+  const settings: AppSettings = { ...inv.settings, mqttHost: url.hostname, mqttPort: Number(url.port || 1883) };
   const app = startApp(uart, settings);
 
   // The other side: an operator's MQTT client watching telemetry and sending commands.
@@ -145,32 +111,41 @@ async function demo(): Promise<void> {
   vm.start();
 
   stopOn(async () => {
-    await new Promise<void>((resolve) => app.stop(() => resolve()));
+    await stopApp(app);
     await new Promise<void>((resolve) => peer.end(false, {}, () => resolve()));
     uart.close();
     await vm.close();
     await embedded?.close();
-  }, values.duration === undefined ? 20 : Number(values.duration));
+  }, inv.durationS);
 }
 
-async function run(): Promise<void> {
-  if (!values.device) throw new Error("run needs --device PATH or --device tcp:HOST:PORT");
-  if (!values.host) throw new Error("run needs --host (the MQTT broker the modem connects to)");
-  const stream = await openDevice(values.device, Number(values.baud));
-  out.line("host", `modem on ${values.device}`);
-  const uart = new StreamUart(stream);
-  const app = startApp(uart, settingsFrom({}));
+async function run(inv: RunInvocation): Promise<void> {
+  const uart = new StreamUart(null);
+  const device = new DeviceKeeper(() => openDevice(inv.device, inv.baud), {
+    opened: (stream, again) => {
+      uart.attach(stream);
+      out.line("host", again ? `modem on ${inv.device} again` : `modem on ${inv.device}`);
+    },
+    lost: (why) => {
+      uart.attach(null);
+      if (inv.exitOnLoss) {
+        out.line("host", `modem stream ${why}; exiting (--exit-on-loss)`);
+        process.exit(1);
+      }
+      out.line("host", `modem stream ${why}; reopening ${inv.device}`);
+    },
+    retrying: (why, ms) => out.line("host", `cannot reopen ${inv.device}: ${why}; next try in ${ms} ms`),
+  });
+  await device.start();
+  const app = startApp(uart, inv.settings);
   stopOn(async () => {
-    await new Promise<void>((resolve) => {
-      app.stop(() => resolve());
-      setTimeout(resolve, 3000); // a modem that no longer answers must not hold the exit
-    });
+    await stopApp(app);
     uart.close();
-    stream.destroy();
-  }, values.duration === undefined ? undefined : Number(values.duration));
+    device.stop();
+  }, inv.durationS);
 }
 
-(mode === "demo" ? demo() : run()).catch((e: unknown) => {
+(invocation.command === "demo" ? demo(invocation) : run(invocation)).catch((e: unknown) => {
   out.line("host", e instanceof Error ? e.message : String(e));
   process.exit(1);
 });

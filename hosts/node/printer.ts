@@ -1,12 +1,28 @@
-/** What the host CLI prints: one human-readable line per event, or one JSON object per line. */
-export class Printer {
-  constructor(private readonly json: boolean) {}
+import { escapeBeyondAscii, escapeText } from "../terminal-text.ts";
 
-  /** `source` says who speaks: modem, mqtt, app, broker, peer, fault. */
+/**
+ * What the host CLI prints: one human-readable line per event, or one JSON object per line.
+ * Every text is escaped on the way out (topics, payloads and modem lines come from the network),
+ * so nothing printed can move the cursor, retitle the terminal or start a line of its own.
+ * Quiet lines (harmless notices) are shown only when verbose.
+ */
+export class Printer {
+  constructor(
+    private readonly json: boolean,
+    private readonly verbose = false,
+    private readonly write: (line: string) => void = (line) => console.log(line),
+  ) {}
+
+  /** `source` says who speaks: modem, mqtt, app, broker, operator, fault, host. */
   line(source: string, text: string, extra?: Record<string, unknown>): void {
     const time = new Date().toISOString();
-    if (this.json) console.log(JSON.stringify({ time, source, text, ...extra }));
-    else console.log(`${time.slice(11, 23)} ${`[${source}]`.padEnd(9)} ${text}`);
+    if (this.json) this.write(escapeBeyondAscii(JSON.stringify({ time, source, text, ...extra })));
+    else this.write(`${time.slice(11, 23)} ${`[${source}]`.padEnd(9)} ${escapeText(text)}`);
+  }
+
+  /** A line worth seeing only when looking closely: printed with `--verbose`. */
+  quiet(source: string, text: string): void {
+    if (this.verbose) this.line(source, text, this.json ? { quiet: true } : undefined);
   }
 }
 
