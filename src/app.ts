@@ -20,6 +20,15 @@ export interface Platform {
 
 /** How long to wait for `+CSQ` before publishing telemetry without a fresh reading. */
 const SIGNAL_WAIT_MS = 2000;
+/** How long a clean stop waits for the broker to take the offline status before closing anyway. */
+const STOP_WAIT_MS = 5000;
+
+/**
+ * The device's status on the response topic, retained: online once connected, offline as the
+ * will (abnormal loss) and on a clean stop. `AT+MQTTWILL` takes a quoted payload only, so no `"`.
+ */
+export const ONLINE_STATUS = "online";
+export const OFFLINE_STATUS = "offline";
 
 /**
  * The firmware application: brings the modem up, connects, publishes telemetry (uptime, free
@@ -64,15 +73,14 @@ export class TelemetryApp {
       password: settings.mqttPassword,
       keepalive: settings.mqttKeepalive,
       ...(settings.mqttTls >= 0 ? { tls: settings.mqttTls } : {}),
-      // `AT+MQTTWILL` takes a quoted payload only, so the will holds no `"`.
-      will: { topic: settings.topicResponses, payload: "offline", qos: 1, retain: true },
+      will: { topic: settings.topicResponses, payload: OFFLINE_STATUS, qos: 1, retain: true },
     });
     const c = this.client;
     c.on("log", platform.log);
     c.on("connect", () => {
       log(`connected to ${settings.mqttHost}:${settings.mqttPort}`);
       c.subscribe(settings.topicCommands, { qos: 1 });
-      c.publish(settings.topicResponses, '{"online":true}', { qos: 1, retain: true });
+      c.publish(settings.topicResponses, ONLINE_STATUS, { qos: 1, retain: true });
       this.tick();
     });
     c.on("reconnect", () => log("reconnecting"));
@@ -88,9 +96,29 @@ export class TelemetryApp {
     return this.settings.telemetryInterval;
   }
 
+  /**
+   * A clean stop: the will does not fire on one, so the offline status is published (retained,
+   * QoS 1) and acknowledged before the connection closes; a broker that does not acknowledge it
+   * within STOP_WAIT_MS does not hold the stop.
+   */
   stop(done?: () => void): void {
     this.timer.cancel();
-    this.client.end(done);
+    this.signalTimer.cancel();
+    const c = this.client;
+    if (!c.connected) {
+      c.end(done);
+      return;
+    }
+    let ended = false;
+    const end = (): void => {
+      if (ended) return;
+      ended = true;
+      guard.cancel();
+      c.end(done);
+    };
+    const guard = this.platform.clock.timer(end);
+    guard.schedule(STOP_WAIT_MS);
+    if (!c.publish(this.settings.topicResponses, OFFLINE_STATUS, { qos: 1, retain: true }, end)) end();
   }
 
   /** Asks for a fresh signal reading, then publishes when it is in (or after a short wait). */
@@ -157,7 +185,7 @@ export class TelemetryApp {
       case "interval": {
         const ms = Number(argument);
         if (!Number.isInteger(ms) || ms < INTERVAL_MIN || ms > INTERVAL_MAX) {
-          return this.reply({ error: `interval must be an integer from ${INTERVAL_MIN} to ${INTERVAL_MAX} ms, got "${argument}"` });
+          return this.reply({ error: `interval must be an integer from ${INTERVAL_MIN} to ${INTERVAL_MAX} ms, got ${quotedForReply(argument)}` });
         }
         this.settings.telemetryInterval = ms;
         this.platform.save?.("telemetryInterval", ms);
@@ -166,11 +194,22 @@ export class TelemetryApp {
         return this.reply({ interval: ms });
       }
       default:
-        return this.reply({ error: `unknown command "${verb}"; try ping, status, telemetry, interval <ms>` });
+        return this.reply({ error: `unknown command ${quotedForReply(verb)}; try ping, status, telemetry, interval <ms>` });
     }
   }
 
   private reply(body: Record<string, unknown>): void {
     this.client.publish(this.settings.topicResponses, JSON.stringify(body), { qos: 1 });
   }
+}
+
+/** Longest piece of a command echoed back in an error reply. */
+const ECHO_MAX = 32;
+
+/**
+ * Part of a received command for an error reply: quoted if it is short printable ASCII, else
+ * only its length, so no binary bytes or control characters go back out.
+ */
+function quotedForReply(s: string): string {
+  return s.length <= ECHO_MAX && /^[\x20-\x7e]*$/.test(s) ? `"${s}"` : `(${s.length} characters, not shown)`;
 }

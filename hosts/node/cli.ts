@@ -19,6 +19,9 @@ import { DeviceKeeper, openDevice } from "./device.ts";
 import { Printer, show } from "./printer.ts";
 import { StreamUart } from "./stream-uart.ts";
 
+// Output piped into `head` and the like: a closed pipe ends the program quietly.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => process.exit(e.code === "EPIPE" ? 0 : 1));
+
 let invocation: Invocation;
 try {
   invocation = parseCommandLine(process.argv.slice(2), process.env);
@@ -33,13 +36,24 @@ if (invocation.command === "help") {
 }
 const out = new Printer(invocation.json, invocation.verbose);
 
+/**
+ * Log lines that are harmless in the normal course (a modem's start-up `OK` to an `AT` sent
+ * before it was ready comes back matched to no command): shown with --verbose only.
+ */
+const QUIET_PREFIXES = ["at: unmatched result"];
+
+function logLine(line: string): void {
+  if (line.startsWith("app: ")) out.line("app", line.slice(5));
+  else if (QUIET_PREFIXES.some((p) => line.startsWith(p))) out.quiet("modem", line);
+  else out.line(line.startsWith("mqtt[") ? "mqtt" : "modem", line);
+}
+
 function startApp(uart: StreamUart, settings: AppSettings): TelemetryApp {
   const app = new TelemetryApp(
     {
       engine: uart.engine,
       clock: uart.clock,
-      log: (line) =>
-        line.startsWith("app: ") ? out.line("app", line.slice(5)) : out.line(line.startsWith("mqtt[") ? "mqtt" : "modem", line),
+      log: logLine,
       freeHeap: () => {
         const m = process.memoryUsage();
         return m.heapTotal - m.heapUsed;

@@ -82,7 +82,7 @@ describe("the telemetry app on the host, against the modem emulator and a broker
 
   it("answers ping and status, changes and saves the interval, and names bad commands", async () => {
     const r = await start();
-    await until("online", () => response(r, (b) => b.online === true));
+    await until("online", () => r.received.some((m) => m.topic === "t/responses" && m.text === "online"));
     r.peer.publish("t/commands", "ping", { qos: 1 });
     await until("pong", () => response(r, (b) => "pong" in b));
     r.peer.publish("t/commands", '{"interval": 2500}', { qos: 1 });
@@ -98,6 +98,39 @@ describe("the telemetry app on the host, against the modem emulator and a broker
     r.peer.publish("t/commands", "status", { qos: 1 });
     const status = await until("status", () => response(r, (b) => b.state === "open"));
     expect(status).toMatchObject({ network: "up", interval: 2500 });
+  });
+
+  it("an unknown command of binary bytes is named by its length, never echoed", async () => {
+    const r = await start();
+    await until("online", () => r.received.some((m) => m.topic === "t/responses" && m.text === "online"));
+    r.peer.publish("t/commands", Buffer.from([0x1b, 0x5b, 0x33, 0x31, 0x6d, 0x00, 0xff, 0x07]), { qos: 1 });
+    const bad = await until("unknown command error", () => response(r, (b) => String(b.error).startsWith("unknown command")));
+    expect(bad.error).toBe("unknown command (8 characters, not shown); try ping, status, telemetry, interval <ms>");
+    r.peer.publish("t/commands", `interval ${"9".repeat(40)}`, { qos: 1 });
+    const long = await until("interval error", () => response(r, (b) => String(b.error).startsWith("interval")));
+    expect(long.error).toBe("interval must be an integer from 1000 to 86400000 ms, got (40 characters, not shown)");
+  });
+
+  it("a clean stop publishes the offline status, retained, before closing", async () => {
+    const r = await start();
+    await until("online", () => r.received.some((m) => m.topic === "t/responses" && m.text === "online"));
+    const stopped = new Promise<void>((resolve) => r.app.stop(() => resolve()));
+    await stopped;
+    expect(r.received.filter((m) => m.topic === "t/responses").map((m) => m.text)).toEqual(["online", "offline"]);
+    // Acknowledged (QoS 1) before the close: the publish's data phase precedes AT+MQTTCLOSE.
+    const commands = r.vm.log.commands();
+    const close = commands.indexOf("AT+MQTTCLOSE=1");
+    const offline = commands.findIndex((c) => c.startsWith('AT+MQTTPUB=1,"t/responses",1,1') && c.includes("offline"));
+    expect(offline).toBeGreaterThan(-1);
+    expect(close).toBeGreaterThan(offline);
+    // What a newcomer subscribing later sees: the retained offline status, not a stale online.
+    const late = mqtt.connect(r.broker.url, { clientId: "app-test-late" });
+    const retained = await new Promise<string>((resolve) => {
+      late.on("message", (_t, payload, packet) => packet.retain && resolve(payload.toString()));
+      late.on("connect", () => late.subscribe("t/responses", { qos: 1 }));
+    });
+    await new Promise<void>((resolve) => late.end(true, {}, () => resolve()));
+    expect(retained).toBe("offline");
   });
 
   it("keeps publishing through a broker drop (+MQTTBREAK) and its will tells the world meanwhile", async () => {
