@@ -66,6 +66,17 @@ export function buildHost(): string {
 }
 
 const SHIM = join(ROOT, "test/xs/support/buffer-shim.ts");
+/**
+ * The Moddable modules the host bindings import, as the stand-ins test/firmware uses (they
+ * follow the SDK's C sources), so an XS test can drive a binding the way the device does.
+ */
+const STAND_INS: Record<string, string> = {
+  "embedded:io/serial": "test/firmware/moddable/serial-esp32.ts",
+  "embedded:io/digital": "test/firmware/moddable/digital.ts",
+  "timer": "test/firmware/moddable/timer.ts",
+  "time": "test/firmware/moddable/time.ts",
+  "mc/config": "test/firmware/moddable/config.ts",
+};
 const TREE = join(ROOT, "build/xs/modules");
 
 /** Where the compiled form of source `file` goes: the same relative path, `.mjs`. */
@@ -78,7 +89,7 @@ function compiledPath(file: string): string {
 /**
  * Compiles `entry` and every module it imports for XS 13.3, each to an ES module of its own
  * (ES2022) under build/xs/modules, with its imports pointing at the others by absolute path;
- * returns the entry's path. XS then loads them as a Moddable build does, one module at a time:
+ * returns the entry's path. Moddable's own modules resolve to stand-ins (STAND_INS). XS then loads them as a Moddable build does, one module at a time:
  * a module's top-level variables take stack slots only while its body runs. (One bundle would
  * hold every module's variables on the stack for as long as the script runs, several hundred
  * slots that a device never spends.) `cellmqtt/*` resolves to modules/*; `Buffer` (used by some
@@ -95,6 +106,11 @@ export async function compileTree(entry: string): Promise<string> {
     setup(b) {
       b.onResolve({ filter: /.*/ }, async (args) => {
         if (args.kind === "entry-point" || args.pluginData === oneModule) return undefined;
+        const standIn = STAND_INS[args.path];
+        if (standIn !== undefined) {
+          pending.push(join(ROOT, standIn));
+          return { path: compiledPath(join(ROOT, standIn)), external: true };
+        }
         const found = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: oneModule });
         if (found.errors.length > 0) return { errors: found.errors };
         pending.push(found.path);

@@ -28,10 +28,12 @@ export const SLOT_SIZE = 4;
 /** JavaScript stack slots in use now, and the most in use since `host.xsResetStackPeak()`. */
 export const STACK = 7;
 export const STACK_PEAK = 8;
+/** The stack's size in slots (the host's `--stack`, a Moddable manifest's `creation.stack`). */
+export const STACK_SIZE = 9;
 
 /** A counters record; make them at start-up, reading one allocates nothing. */
 export function counters(): Float64Array {
-  return new Float64Array(9);
+  return new Float64Array(10);
 }
 
 export class AssertionError extends Error {}
@@ -83,12 +85,16 @@ export interface BudgetFigures {
   bytecodes: number;
 }
 
-type Case = { name: string; kind: "test"; fn: () => void } | { name: string; kind: "budget"; factory: () => (i: number) => void; options: BudgetOptions };
+type Case = { name: string; kind: "test"; fn: () => void | Promise<void> } | { name: string; kind: "budget"; factory: () => (i: number) => void; options: BudgetOptions };
 
 const cases: Case[] = [];
 
-/** A behaviour test: passes unless `fn` throws. */
-export function test(name: string, fn: () => void): void {
+/**
+ * A behaviour test: passes unless `fn` throws (or its promise rejects). An async test's steps
+ * after an `await` run from a promise job, near the bottom of the stack, as a device's event
+ * loop calls in (see test/xs/support/device.ts).
+ */
+export function test(name: string, fn: () => void | Promise<void>): void {
   cases.push({ name, kind: "test", fn });
 }
 
@@ -176,7 +182,7 @@ export function run(filter = host.scriptArgs[0] ?? ""): void {
   void Promise.resolve(filter).then(runCases);
 }
 
-function runCases(filter: string): void {
+async function runCases(filter: string): Promise<void> {
   let passed = 0;
   let failed = 0;
   for (const c of cases) {
@@ -184,7 +190,7 @@ function runCases(filter: string): void {
     let ok = true;
     let message = "";
     try {
-      if (c.kind === "test") c.fn();
+      if (c.kind === "test") await c.fn();
       else message = checkBudget(c.name, c.factory, c.options);
     } catch (e) {
       ok = false;

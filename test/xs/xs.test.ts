@@ -4,7 +4,7 @@
  * XS case as its own vitest test. Builds the XS host first if needed (one ~15-40 s C build;
  * incremental afterwards). A script that throws, aborts, hangs or stops early fails here too.
  */
-import { readdirSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT, buildHost, compileTree, runScript, type HostRun } from "../../scripts/xs/host.ts";
@@ -35,8 +35,12 @@ function parse(file: string, run: HostRun): ScriptResult {
   return { file, run, cases, done };
 }
 
-/** JavaScript stack slots for the runs (the host's default is Moddable's 384). */
-const STACK = ["--stack", "8192"];
+/**
+ * Every script runs with the stack a device gets: the `creation.stack` the library's manifest
+ * sets (test/xs/cases/stack.xs.ts measures what the library needs and checks that value).
+ */
+const manifest = JSON.parse(readFileSync(join(ROOT, "modules/mqtt/manifest.json"), "utf8")) as { creation: { stack: number } };
+const STACK = ["--stack", String(manifest.creation.stack)];
 
 // The XS runs happen while collecting, so each XS case can become a named vitest test.
 buildHost();

@@ -125,7 +125,7 @@ static void xs_gc(xsMachine* the)
  *   [5] peak slots, [6] peak chunk bytes
  *   [7] JavaScript stack slots in use now, [8] the most in use since xsResetStackPeak()
  *       (the engine records the peak when a JavaScript function returns, so the deepest
- *       native call's own frame is not in it)
+ *       native call's own frame is not in it), [9] the stack's size in slots (--stack)
  * It reads the typed array's backing store directly, creating no slot, chunk or string, so
  * measuring a code path does not disturb it. Nothing is returned (undefined).
  */
@@ -139,7 +139,7 @@ static void xs_counters(xsMachine* the)
 	txSlot* arrayBuffer;
 	double* out;
 	txInteger count;
-	double values[9];
+	double values[10];
 	txInteger i;
 
 	if (xsToInteger(xsArgc) < 1)
@@ -169,8 +169,9 @@ static void xs_counters(xsMachine* the)
 	values[6] = (double)the->peakChunksSize;
 	values[7] = (double)(the->stackTop - the->stack);
 	values[8] = (double)(the->stackTop - the->stackPeak);
-	if (count > 9)
-		count = 9;
+	values[9] = (double)(the->stackTop - the->stackBottom);
+	if (count > 10)
+		count = 10;
 	for (i = 0; i < count; i++)
 		c_memcpy(out + i, values + i, sizeof(double)); /* the buffer may be unaligned for double */
 }
