@@ -35,6 +35,11 @@ function sh(cmd: string, args: string[], cwd: string): SpawnSyncReturns<string> 
   return r;
 }
 
+/** Stops with one line naming what the build lacks, before any long output could bury it. */
+function need(cmd: string, what: string): void {
+  if (spawnSync(cmd, ["--version"], { stdio: "ignore" }).error) throw new Error(`the XS test host cannot be built: ${what}`);
+}
+
 /** The unpacked package folder; fetched and checked on first use. */
 export function xsnapSources(): string {
   const marker = join(XSNAP_DIR, "moddable/xs/sources/xsAll.c");
@@ -43,7 +48,11 @@ export function xsnapSources(): string {
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   try {
-    const r = sh("npm", ["pack", XSNAP_SPEC, "--json", "--pack-destination", tmp, "--ignore-scripts"], tmp);
+    const r = spawnSync("npm", ["pack", XSNAP_SPEC, "--json", "--pack-destination", tmp, "--ignore-scripts"], { cwd: tmp, encoding: "utf8" });
+    if (r.error || r.status !== 0) {
+      const why = (r.stderr ?? "").split("\n").find((l) => /ERR|error/i.test(l))?.trim() ?? r.error?.message ?? `exit ${r.status}`;
+      throw new Error(`the XS test host cannot be built: npm pack ${XSNAP_SPEC} failed (its XS sources come from the npm registry): ${why}`);
+    }
     const info = JSON.parse(r.stdout.slice(r.stdout.indexOf("["))) as { filename: string }[];
     const tgz = join(tmp, info[0]!.filename);
     const digest = "sha512-" + createHash("sha512").update(readFileSync(tgz)).digest("base64");
@@ -59,6 +68,8 @@ export function xsnapSources(): string {
 
 /** Builds the host if missing or out of date (make is incremental); returns its path. */
 export function buildHost(): string {
+  need("make", "make is not on PATH (apt-get install make)");
+  need(process.env.CC ?? "cc", `no C compiler (${process.env.CC ?? "cc"}) on PATH (apt-get install gcc)`);
   const xsnap = xsnapSources();
   const jobs = String(Math.max(1, cpus().length));
   sh("make", ["-s", `-j${jobs}`, "-f", join(ROOT, "test/xs/host/Makefile"), `XSNAP=${xsnap}`, `OUT=${OUT}`], ROOT);
