@@ -13,6 +13,7 @@ import { Aedes } from "aedes";
 import { MqttClient as PeerClient } from "mqtt";
 import { AtEngine } from "cellmqtt/at/engine";
 import type { AlarmTimer, TxPort } from "cellmqtt/at/port";
+import { STAT_FILLER_BYTES, STAT_RESYNCS, STAT_STALE_LINES, STAT_TIMEOUTS, STAT_UNMATCHED } from "cellmqtt/at/results";
 import { CellularModem } from "cellmqtt/modem/modem";
 import { MqttClient } from "cellmqtt/mqtt/client";
 import { memoryPipe } from "./memory-pipe.ts";
@@ -66,6 +67,8 @@ export interface SoakReport {
   junkPayloads: number;
   /** Final results the AT engine could not match to a command. */
   unmatched: number;
+  /** The AT channel's other counters: lines of given-up commands, timeouts, resyncs, filler bytes. */
+  channel: { stale: number; timeouts: number; resyncs: number; fillerBytes: number };
   /** Messages the other party sent the device, and how many arrived. */
   inboundSent: number;
   inboundReceived: number;
@@ -74,8 +77,6 @@ export interface SoakReport {
   faults: Record<string, number>;
 }
 
-/** Index of the stray-results counter in AtEngine.stats (lines, echoes, unhandled, stray, ...). */
-const STAT_STRAY = 3;
 /** UART transit time each way. */
 const WIRE_MS = 1;
 const UP = "soak/up";
@@ -212,6 +213,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     commandsAsPayload: 0,
     junkPayloads: 0,
     unmatched: 0,
+    channel: { stale: 0, timeouts: 0, resyncs: 0, fillerBytes: 0 },
     inboundSent: 0,
     inboundReceived: 0,
     recovery: { count: 0, unrecovered: 0, medianS: 0, p99S: 0, maxS: 0 },
@@ -327,7 +329,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   }
   report.inboundSent = inbound.size;
   report.inboundReceived = [...inbound.values()].filter((n) => n > 0).length;
-  report.unmatched = engine.stats[STAT_STRAY]!;
+  report.unmatched = engine.stats[STAT_UNMATCHED]!;
+  report.channel = {
+    stale: engine.stats[STAT_STALE_LINES]!,
+    timeouts: engine.stats[STAT_TIMEOUTS]!,
+    resyncs: engine.stats[STAT_RESYNCS]!,
+    fillerBytes: engine.stats[STAT_FILLER_BYTES]!,
+  };
   const sorted = recoveries.sort((a, b) => a - b);
   report.recovery = {
     count: sorted.length,
@@ -378,6 +386,10 @@ export function formatReport(r: SoakReport, hours: number, seed: number): string
     row("commands consumed as payload", r.commandsAsPayload),
     row("other junk published as payload", r.junkPayloads),
     row("unmatched results", r.unmatched),
+    row(
+      "AT channel",
+      `${r.channel.timeouts} timeouts, ${r.channel.resyncs} resyncs, ${r.channel.stale} stale lines, ${r.channel.fillerBytes} filler bytes`,
+    ),
     row("messages to the device", `${r.inboundReceived} of ${r.inboundSent} arrived`),
     row(
       "recovery time",

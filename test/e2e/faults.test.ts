@@ -65,6 +65,15 @@ const scenarios: Scenario[] = [
   { name: "split-writes", faults: [{ name: "split-writes", on: true }], breaks: false, boundMs: 2000, after: [{ name: "split-writes", on: false }] },
   // 9600 baud: about 960 bytes/s toward the device.
   { name: "slow-line", faults: [{ name: "slow-line", baud: 9600 }], breaks: false, boundMs: 3000, after: [{ name: "slow-line", baud: 0 }] },
+  // Answers held for 3 s, then released at once: the commands in flight time out (1500 ms), the
+  // late answers must end nothing, the channel resyncs and the messages go out.
+  { name: "stall", faults: [{ name: "stall", seconds: 3 }], breaks: false, boundMs: 3000 + 2 * 1500 + 2000 },
+  // A publish status repeated: the copy is ignored, it settles nothing else.
+  { name: "dup-pub-status", faults: [{ name: "dup-urc", urc: "+MQTTPUB", count: 4 }], breaks: false, boundMs: 1500 },
+  // The prompt 1 s late, inside the command timeout.
+  { name: "late-prompt", faults: [{ name: "late-prompt", ms: 1000 }], breaks: false, boundMs: 1000 + 1500 },
+  // The data call drops and the modem refuses MQTT commands until it is dialled again.
+  { name: "mqtt-needs-data-call", faults: [{ name: "mqtt-needs-data-call", on: true }, { name: "mipcall-lost" }], breaks: true, boundMs: 3000, after: [{ name: "mqtt-needs-data-call", on: false }] },
 ];
 
 describe("recovery from each emulator fault", () => {
