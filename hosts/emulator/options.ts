@@ -110,28 +110,3 @@ export function resolveOptions(o: VirtualModemOptions = {}): ResolvedOptions {
     seed: o.seed ?? 1,
   };
 }
-
-/** How one option is spelled on a command line and which values it takes. */
-export type OptionFlag =
-  | { option: keyof VirtualModemOptions; flag: string; kind: "int"; min: number; max: number; help: string }
-  | { option: keyof VirtualModemOptions; flag: string; kind: "choice"; choices: readonly string[]; help: string }
-  | { option: keyof VirtualModemOptions; flag: string; kind: "switch"; help: string }
-  | { option: keyof VirtualModemOptions; flag: string; kind: "int-pair"; min: number; max: number; help: string };
-
-/**
- * The options a command line may set, in one table so the flag names, ranges and help text
- * cannot drift from the options themselves. A CLI maps `--<flag> <value>` onto `option`.
- */
-export const OPTION_FLAGS: readonly OptionFlag[] = [
-  { option: "baud", flag: "baud", kind: "int", min: 0, max: 4_000_000, help: "output pacing in baud, 0 = unpaced" },
-  { option: "latencyMs", flag: "latency", kind: "int-pair", min: 0, max: 60_000, help: "URC delay MIN,MAX in ms" },
-  { option: "bootDelayMs", flag: "boot-delay", kind: "int", min: 0, max: 600_000, help: "ms from start to RDY" },
-  { option: "rebootDelayMs", flag: "reboot-delay", kind: "int", min: 0, max: 600_000, help: "ms from a reboot fault to RDY" },
-  { option: "openResult", flag: "open-result", kind: "choice", choices: ["deferred", "immediate", "immediate-error"], help: "how AT+MQTTOPEN reports" },
-  { option: "errors", flag: "errors", kind: "choice", choices: ["plain", "cme"], help: "ERROR or +CME ERROR: <n>" },
-  { option: "publishData", flag: "publish-data", kind: "choice", choices: ["raw", "hex"], help: "length-form AT+MQTTPUB bytes: raw, or two hex digits per byte" },
-  { option: "mqttNeedsDataCall", flag: "mqtt-needs-data-call", kind: "switch", help: "refuse AT+MQTT* commands until the data call is up" },
-  { option: "persistSettings", flag: "persist-settings", kind: "switch", help: "keep MQTTUSER/WILL/CONF across a reboot" },
-  { option: "dataTimeoutMs", flag: "data-timeout", kind: "int", min: 0, max: 600_000, help: "ms before a data phase gives up, 0 = never" },
-  { option: "seed", flag: "seed", kind: "int", min: 0, max: 0xffff_ffff, help: "PRNG seed" },
-];
