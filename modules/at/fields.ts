@@ -37,8 +37,12 @@ export class Fields {
     this.home = spans ? home : null;
   }
 
-  /** Splits [start, end) into fields; returns how many. */
-  parse(bytes: Uint8Array, start: number, end: number): number {
+  /**
+   * Splits [start, end) into fields; returns how many. `count`: how many fields the line has,
+   * when the caller knows (`+MQTTMSG` has four). The last of them, if quoted, then closes at the
+   * line's last quote without being searched for commas: it is the payload, and may hold any byte.
+   */
+  parse(bytes: Uint8Array, start: number, end: number, count = MAX_FIELDS): number {
     this.bytes = bytes;
     const spans = this.spans;
     const a = this.at;
@@ -55,7 +59,7 @@ export class Fields {
         break;
       }
       if (bytes[i] === QUOTE) {
-        const close = closingQuote(bytes, words, i + 1, end);
+        const close = n === count - 1 ? lastQuote(bytes, i + 1, end) : closingQuote(bytes, words, i + 1, end);
         spans[a + n] = i + 1;
         spans[a + n + ENDS] = close;
         spans[a + n++ + QUOTED] = 1;
@@ -262,6 +266,11 @@ function closingQuote(bytes: Uint8Array, words: Int32Array | null, from: number,
     while (p >= from && bytes[p] === SPACE) p--;
     if (p >= from && bytes[p] === QUOTE && fieldFollows(bytes, c + 1, end)) return p;
   }
+  return lastQuote(bytes, from, end);
+}
+
+/** The last quote in bytes[from, end), or `end` if there is none. */
+function lastQuote(bytes: Uint8Array, from: number, end: number): number {
   for (let p = end - 1; p >= from; p--) if (bytes[p] === QUOTE) return p;
   return end;
 }

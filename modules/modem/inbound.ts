@@ -48,7 +48,7 @@ export class Inbound implements CommandOwner, RawSink {
   /** `+MQTTMSG: <id>,<qos>,"topic","payload"` (mode 0; spaces after commas tolerated). */
   onMessageLine(bytes: Uint8Array, body: number, end: number): void {
     const f = this.engine.fields;
-    f.parse(bytes, body, end);
+    f.parse(bytes, body, end, 4);
     const session = this.session(f.int(0));
     if (session === null || f.count < 4) {
       this.log(`malformed +MQTTMSG: ${text(bytes, body, end)}`);

@@ -31,6 +31,15 @@ describe("Fields", () => {
     expect(parse('1,0,"t","he said "hi", ok"').all).toEqual(["1", "0", "t", 'he said "hi", ok']);
   });
 
+  it("told the field count, ends the last quoted field at the line's last quote", () => {
+    // Without the count, `","` followed by a number reads as a field boundary.
+    const b = bytesOf('1,0,"t","a","1","b"');
+    const f = new Fields();
+    expect(f.parse(b, 0, b.length)).toBe(6);
+    expect(f.parse(b, 0, b.length, 4)).toBe(4);
+    expect(f.text(3)).toBe('a","1","b');
+  });
+
   it("keeps empty fields and an empty quoted payload", () => {
     expect(parse('1,,3,""').all).toEqual(["1", "", "3", ""]);
     expect(parse("1,").all).toEqual(["1", ""]);
@@ -74,7 +83,7 @@ describe("Fields", () => {
   it("splits like the plain quote-by-quote definition, on any mix of quotes, commas and spaces", () => {
     // The definition, written for clarity: a quoted field closes at the first quote followed
     // (after spaces) by a comma and then a quoted field or a number, else at the last quote.
-    const reference = (t: string): string[] => {
+    const reference = (t: string, count = 16): string[] => {
       const out: string[] = [];
       let i = 0;
       while (out.length < 16) {
@@ -86,6 +95,8 @@ describe("Fields", () => {
         if (t[i] === '"') {
           let close = -1;
           let last = -1;
+          // The last of `count` fields runs to the last quote.
+          if (out.length === count - 1) close = t.lastIndexOf('"') > i ? t.lastIndexOf('"') : t.length;
           for (let p = i + 1; p < t.length && close < 0; p++) {
             if (t[p] !== '"') continue;
             last = p;
@@ -123,19 +134,21 @@ describe("Fields", () => {
     // same definition must hold there, wherever in a word the body starts.
     const buffer = new Uint8Array(256);
     const wordwise = new Fields(new Int32Array(buffer.buffer), 0, buffer);
-    const inBuffer = (t: string, at: number): string[] => {
+    const inBuffer = (t: string, at: number, count?: number): string[] => {
       const b = bytesOf(t);
       buffer.fill(0x2c, 4 * 48); // commas around the body, which must not be read
       buffer.set(b, 4 * 48 + at);
-      const n = wordwise.parse(buffer, 4 * 48 + at, 4 * 48 + at + b.length);
+      const n = wordwise.parse(buffer, 4 * 48 + at, 4 * 48 + at + b.length, count);
       return Array.from({ length: n }, (_, i) => wordwise.text(i));
     };
     const text = fc.array(fc.constantFrom('"', '"', ",", ",", " ", "1", "a", "{", ":"), { maxLength: 30 }).map((a) => a.join(""));
     fc.assert(
-      fc.property(text, fc.integer({ min: 0, max: 3 }), (t, at) => {
+      fc.property(text, fc.integer({ min: 0, max: 3 }), fc.integer({ min: 1, max: 5 }), (t, at, count) => {
         const expected = reference(t);
         expect(parse(t).all).toEqual(expected);
         expect(inBuffer(t, at)).toEqual(expected);
+        // Told how many fields there are, the last of them closes at the line's last quote.
+        expect(inBuffer(t, at, count)).toEqual(reference(t, count));
       }),
       { numRuns: 5000 },
     );

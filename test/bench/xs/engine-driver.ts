@@ -110,7 +110,7 @@ export class EngineDriver implements CommandOwner, LineHandler, RawSink {
     const f = this.engine.fields;
     const ev = this.events;
     if (key === this.keyMsg) {
-      f.parse(bytes, body, end);
+      f.parse(bytes, body, end, 4);
       ev.message(EV_MESSAGE, f.int(0), f.int(1));
       ev.bytes(bytes, f.start(2), f.end(2));
       ev.bytes(bytes, f.start(3), f.end(3));
