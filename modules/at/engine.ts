@@ -227,13 +227,38 @@ export class AtEngine implements ScanSink, ChannelListener {
   received(count: number): void {
     if (this.channel.step !== STEP_IN) this.channel.heard();
     const ring = this.ring;
+    let tail = ring.tail;
+    // Compact fully, not just for these bytes: input that arrives during the parse (a port
+    // answering inside `write`) can only join after the tail, so it needs the free room there.
+    const base = ring.base;
+    const head = ring.head;
+    if (head > base) {
+      if (tail > head) this.bytes.copyWithin(base, head, tail);
+      ring.head = base;
+      ring.tail = tail -= head - base;
+    }
+    if (count > base + ring.capacity - tail) {
+      this.receivedInParts(count);
+      return;
+    }
+    const from = this.stageAt;
+    this.bytes.copyWithin(tail, from, from + count);
+    ring.tail = tail + count;
+    // No try/finally (it costs XS more than the rest of this call): a handler that throws
+    // leaves `parsing` set, which only `receive` reads, and `receive` clears it.
+    this.parsing = true;
+    this.scanner.run();
+    this.parsing = false;
+  }
+
+  /** `received` for a read that does not fit the ring's free room at once: a part at a time. */
+  private receivedInParts(count: number): void {
+    const ring = this.ring;
     const bytes = this.bytes;
     const base = ring.base;
     let from = this.stageAt;
     const end = from + count;
     while (from < end) {
-      // Compact fully, not just for these bytes: input that arrives during the parse (a port
-      // answering inside `write`) can only join after the tail, so it needs the free room there.
       const head = ring.head;
       let tail = ring.tail;
       if (head > base) {
@@ -252,11 +277,8 @@ export class AtEngine implements ScanSink, ChannelListener {
       ring.tail = tail + n;
       from += n;
       this.parsing = true;
-      try {
-        this.scanner.run();
-      } finally {
-        this.parsing = false;
-      }
+      this.scanner.run();
+      this.parsing = false;
     }
   }
 
@@ -269,12 +291,16 @@ export class AtEngine implements ScanSink, ChannelListener {
     const stage = this.rxStage;
     const size = stage.length;
     const end = offset + length;
-    for (let i = offset; i < end; ) {
-      let n = end - i;
-      if (n > size) n = size;
-      for (let k = 0; k < n; k++) stage[k] = src[i + k]!;
-      i += n;
-      this.received(n);
+    try {
+      for (let i = offset; i < end; ) {
+        let n = end - i;
+        if (n > size) n = size;
+        for (let k = 0; k < n; k++) stage[k] = src[i + k]!;
+        i += n;
+        this.received(n);
+      }
+    } finally {
+      this.parsing = false;
     }
   }
 
