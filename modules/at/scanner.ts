@@ -28,6 +28,9 @@ const RECORD = 1;
 const BELOW_0E = 0x0e0e0e0e;
 const HIGH_BITS = 0x80808080 | 0;
 const QUOTES = 0x22222222;
+const CRS = 0x0d0d0d0d;
+const LFS = 0x0a0a0a0a;
+const SEVEN_FS = 0x7f7f7f7f;
 const ONES = 0x01010101;
 
 /**
@@ -66,16 +69,18 @@ export class Scanner implements ByteRing {
   readonly base: number;
   readonly capacity: number;
 
-  /** `words`, if given, must view the same bytes as `ring.bytes` (the engine shares its own). */
-  constructor(bytes: Uint8Array, base: number, capacity: number, sink: ScanSink, words?: Int32Array) {
+  /**
+   * `words` views the same buffer as `bytes`, whole: the line-end search reads whole words, up
+   * to the one holding the region's last byte (the engine's buffer is a multiple of 4 long).
+   */
+  constructor(bytes: Uint8Array, base: number, capacity: number, sink: ScanSink, words: Int32Array) {
     this.head = base;
     this.tail = base;
     this.sink = sink;
     this.bytes = bytes;
     this.base = base;
     this.capacity = capacity;
-    const b = bytes;
-    this.words = words ?? new Int32Array(b.buffer, b.byteOffset, b.byteLength >> 2);
+    this.words = words;
   }
 
   /** Lines starting with `prefix` end at their first `"` (or line end) instead. Start-up only. */
@@ -174,7 +179,7 @@ export class Scanner implements ByteRing {
         this.record = record;
       }
       const scan = head + this.scanned;
-      const t = record === RECORD ? headerEnd(b, this.words, scan, tail) : lineEnd(b, this.words, scan, tail);
+      const t = record === RECORD ? headerEnd(this.words, scan, tail) : lineEnd(this.words, scan, tail);
       if (t < 0) {
         this.scanned = tail - head;
         if (tail - head >= ring.capacity) {
@@ -197,7 +202,7 @@ export class Scanner implements ByteRing {
 
   private runDiscard(head: number, tail: number): void {
     const ring: ByteRing = this;
-    const t = lineEnd(ring.bytes, this.words, head, tail);
+    const t = lineEnd(this.words, head, tail);
     if (t < 0) {
       this.dropped += tail - head;
       ring.head = tail;
@@ -219,61 +224,58 @@ function matches(b: Uint8Array, at: number, prefix: Uint8Array): boolean {
 // an instance's properties to find the method.
 
 /**
- * Index of the first CR or LF in b[from, to), or -1. Skips four bytes per step where it can,
- * through `words`, a view of the same bytes.
+ * Index of the first CR or LF in b[from, to), or -1. Four bytes per step through `words`, a view
+ * of the same bytes: word-aligned from the start, the bytes of the first word before `from` made
+ * harmless, and the exact byte found without a loop.
  */
-function lineEnd(b: Uint8Array, words: Int32Array, from: number, to: number): number {
-  let i = from;
-  while (i < to && (i & 3) !== 0) {
-    const c = b[i]!;
-    if (c === LF || c === CR) return i;
-    i++;
-  }
-  const last = to - 4;
-  while (i <= last) {
-    const w = words[i >> 2]!;
-    // Nonzero iff some byte of w is below 0x0E (the classic "has less than" word test);
-    // only then are its four bytes looked at one by one.
+function lineEnd(words: Int32Array, from: number, to: number): number {
+  if (from >= to) return -1;
+  let i = from & ~3;
+  // 0x7F is neither below 0x0E nor a line end, and borrows nothing from the byte above it.
+  let w = words[i >> 2]! | (SEVEN_FS & ((1 << ((from & 3) << 3)) - 1));
+  for (;;) {
+    // Nonzero iff some byte of w is below 0x0E (the classic "has less than" word test); only
+    // then is it tested for CR and LF exactly.
     if (((w - BELOW_0E) & ~w & HIGH_BITS) !== 0) {
-      for (let k = i; k < i + 4; k++) {
-        const c = b[k]!;
-        if (c === LF || c === CR) return k;
+      const cr = w ^ CRS;
+      const lf = w ^ LFS;
+      // A 0x80 bit in the lowest byte that is CR or LF (and perhaps in bytes above it: only the lowest counts).
+      const z = (((cr - ONES) & ~cr) | ((lf - ONES) & ~lf)) & HIGH_BITS;
+      if (z !== 0) {
+        const k = i + byteIndex(z & -z);
+        // The word may run past `to`, into bytes that are not input.
+        return k < to ? k : -1;
       }
     }
     i += 4;
+    if (i >= to) return -1;
+    w = words[i >> 2]!;
   }
-  while (i < to) {
-    const c = b[i]!;
-    if (c === LF || c === CR) return i;
-    i++;
-  }
-  return -1;
 }
 
 /** Index of the first `"`, CR or LF in b[from, to), or -1; four bytes per step like `lineEnd`. */
-function headerEnd(b: Uint8Array, words: Int32Array, from: number, to: number): number {
-  let i = from;
-  while (i < to && (i & 3) !== 0) {
-    const c = b[i]!;
-    if (c === QUOTE || c === LF || c === CR) return i;
-    i++;
-  }
-  const last = to - 4;
-  while (i <= last) {
-    const w = words[i >> 2]!;
+function headerEnd(words: Int32Array, from: number, to: number): number {
+  if (from >= to) return -1;
+  let i = from & ~3;
+  let w = words[i >> 2]! | (SEVEN_FS & ((1 << ((from & 3) << 3)) - 1));
+  for (;;) {
     const q = w ^ QUOTES; // a zero byte where w has a quote
     if ((((w - BELOW_0E) & ~w) | ((q - ONES) & ~q)) & HIGH_BITS) {
-      for (let k = i; k < i + 4; k++) {
-        const c = b[k]!;
-        if (c === QUOTE || c === LF || c === CR) return k;
+      const cr = w ^ CRS;
+      const lf = w ^ LFS;
+      const z = (((cr - ONES) & ~cr) | ((lf - ONES) & ~lf) | ((q - ONES) & ~q)) & HIGH_BITS;
+      if (z !== 0) {
+        const k = i + byteIndex(z & -z);
+        return k < to ? k : -1;
       }
     }
     i += 4;
+    if (i >= to) return -1;
+    w = words[i >> 2]!;
   }
-  while (i < to) {
-    const c = b[i]!;
-    if (c === QUOTE || c === LF || c === CR) return i;
-    i++;
-  }
-  return -1;
+}
+
+/** Which byte of a word a single 0x80 bit marks (the words are little-endian views of bytes). */
+function byteIndex(bit: number): number {
+  return bit === 0x80 ? 0 : bit === 0x8000 ? 1 : bit === 0x800000 ? 2 : 3;
 }
