@@ -113,10 +113,13 @@ export function openModemUart(settings: ModemUartSettings = configuredSettings()
     transmit: settings.transmit ?? 17,
     baud: settings.baud,
     onReadable() {
+      // One read takes all the FIFO holds (the view is the FIFO's size). Only a full one may
+      // have left bytes behind; after a short one the driver calls again when more arrive.
       for (;;) {
         const n = serial.read(rx);
         if (n === undefined) return;
         engine.received(n);
+        if (n < FIFO) return;
       }
     },
     onWritable(count) {
