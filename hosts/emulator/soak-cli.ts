@@ -1,8 +1,8 @@
 /**
  * npm run soak -- --hours N [--seed S] [--trace]
  * Runs the soak (see soak.ts) for N simulated hours and prints its figures; exits 1 when one of
- * the required zeros (lost, delivered wrong, callbacks that never fired, commands consumed as
- * payload) does not hold, 2 on a bad flag.
+ * its zeros (lost, delivered wrong, messages the application never sent, callbacks that never
+ * fired or fired twice, commands consumed as payload) does not hold, 2 on a bad flag.
  */
 import { parseArgs } from "node:util";
 import { formatReport, runSoak, soakFailures } from "./soak.ts";
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
     console.log(`FAILED: ${failures.join(", ")}`);
     process.exit(1);
   }
-  console.log("held: 0 lost, 0 delivered wrong, 0 callbacks that never fired, 0 commands consumed as payload");
+  console.log("held: 0 lost, 0 delivered wrong, 0 messages the application never sent, 0 callbacks that never fired or fired twice, 0 commands consumed as payload");
   process.exit(0);
 }
 

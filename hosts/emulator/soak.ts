@@ -53,8 +53,10 @@ export interface SoakReport {
   lostAcknowledged: number;
   /** Of those, reported failed to the application (its callback had an error). */
   lostReported: number;
-  /** Received with a payload or topic the application never sent (either direction). */
+  /** A message of the application received altered: another payload or topic (either direction). */
   wrong: number;
+  /** Messages the application never sent, published on its topic (e.g. filler the modem took as a payload). */
+  spurious: number;
   /** Extra copies received (QoS 1 allows them). */
   duplicated: number;
   /** Publish callbacks that had not fired when the run ended. */
@@ -207,6 +209,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     lostAcknowledged: 0,
     lostReported: 0,
     wrong: 0,
+    spurious: 0,
     duplicated: 0,
     neverFired: 0,
     firedTwice: 0,
@@ -224,24 +227,32 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     if (topic !== UP) return;
     const seq = Number(/^m(\d+):/.exec(payload.toString("latin1"))?.[1] ?? -1);
     const entry = sent.get(seq);
-    if (!entry || !entry.payload.equals(payload)) {
+    const text = JSON.stringify(payload.toString("latin1").slice(0, 60));
+    if (!entry) {
+      report.spurious++;
+      stamp(`SPURIOUS message at the other party: ${text}`);
+    } else if (!entry.payload.equals(payload)) {
       report.wrong++;
-      stamp(`WRONG message at the other party: ${JSON.stringify(payload.toString("latin1").slice(0, 60))}`);
-      return;
+      stamp(`WRONG message at the other party: ${text}`);
+    } else {
+      entry.received++;
     }
-    entry.received++;
   });
 
   const inbound = new Map<string, number>();
   client.subscribe(DOWN, { qos: 1 });
   client.on("message", (topic, payload) => {
     const text = Buffer.from(payload).toString("latin1");
-    if (topic !== DOWN || !inbound.has(text)) {
-      report.wrong++;
-      stamp(`WRONG message at the device on ${topic}: ${JSON.stringify(text.slice(0, 60))}`);
+    if (topic === DOWN && inbound.has(text)) {
+      inbound.set(text, inbound.get(text)! + 1);
       return;
     }
-    inbound.set(text, inbound.get(text)! + 1);
+    // The other party's messages are numbered: a known number with other bytes is one altered.
+    const known = /^d\d+:/.exec(text)?.[0];
+    const altered = known !== undefined && [...inbound.keys()].some((k) => k.startsWith(known));
+    if (altered) report.wrong++;
+    else report.spurious++;
+    stamp(`${altered ? "WRONG" : "SPURIOUS"} message at the device on ${topic}: ${JSON.stringify(text.slice(0, 60))}`);
   });
 
   vm.on("payload", (p) => {
@@ -358,6 +369,7 @@ export function soakFailures(r: SoakReport): string[] {
   const checks: [string, number][] = [
     ["lost", r.lost],
     ["delivered wrong", r.wrong],
+    ["messages the application never sent", r.spurious],
     ["callbacks that never fired", r.neverFired],
     ["callbacks that fired twice", r.firedTwice],
     ["commands consumed as payload", r.commandsAsPayload],
@@ -381,6 +393,7 @@ export function formatReport(r: SoakReport, hours: number, seed: number): string
     row("    reported failed to the app", r.lostReported),
     row("  delivered wrong", r.wrong),
     row("  duplicated", r.duplicated),
+    row("messages the app never sent", r.spurious),
     row("callbacks that never fired", r.neverFired),
     row("callbacks that fired twice", r.firedTwice),
     row("commands consumed as payload", r.commandsAsPayload),
