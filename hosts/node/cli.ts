@@ -49,6 +49,9 @@ function logLine(line: string): void {
 }
 
 function startApp(uart: StreamUart, settings: AppSettings): TelemetryApp {
+  if (invocation.command !== "help" && invocation.trace) {
+    uart.trace = (direction, bytes) => out.line("at", `${direction === "in" ? "<-" : "->"} ${Buffer.from(bytes).toString("latin1")}`);
+  }
   const app = new TelemetryApp(
     {
       engine: uart.engine,

@@ -58,6 +58,7 @@ function appFlags(d: AppSettings) {
 }
 
 const OUTPUT = {
+  trace: toggle("print every byte to and from the modem, escaped (the AT conversation)"),
   json: toggle("one JSON object per line"),
   verbose: toggle("also the quiet lines (the engine's harmless notices)"),
   help: toggle("this help"),
@@ -104,6 +105,7 @@ export interface DemoInvocation {
   durationS: number;
   json: boolean;
   verbose: boolean;
+  trace: boolean;
 }
 
 export interface RunInvocation {
@@ -115,6 +117,7 @@ export interface RunInvocation {
   exitOnLoss: boolean;
   json: boolean;
   verbose: boolean;
+  trace: boolean;
 }
 
 export type Invocation = DemoInvocation | RunInvocation | { command: "help" };
@@ -147,7 +150,7 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
     throw new UsageError(`${from} needs --username: the modem sends no password without a user name`);
   }
 
-  const output = { json: values.json === true, verbose: values.verbose === true };
+  const output = { json: values.json === true, verbose: values.verbose === true, trace: values.trace === true };
   if (command === "demo") {
     const v = values as FlagValues<typeof DEMO>;
     return {

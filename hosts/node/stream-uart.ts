@@ -15,9 +15,12 @@ export class StreamUart implements TxPort {
   /** Bytes each way, for throughput figures. */
   bytesIn = 0;
   bytesOut = 0;
+  /** Sees every chunk each way, as it passes (`cellmqtt --trace`); the bytes are not to be kept. */
+  trace: ((direction: "in" | "out", bytes: Uint8Array) => void) | null = null;
   private stream: Duplex | null = null;
   private readonly onData = (chunk: Buffer): void => {
     this.bytesIn += chunk.length;
+    this.trace?.("in", chunk);
     this.engine.receive(chunk);
   };
 
@@ -35,6 +38,7 @@ export class StreamUart implements TxPort {
 
   write(bytes: Uint8Array, offset: number, length: number): void {
     this.bytesOut += length;
+    this.trace?.("out", bytes.subarray(offset, offset + length));
     // The engine reuses its buffer: the stream gets a copy.
     const s = this.stream;
     if (s && !s.destroyed && s.writable) s.write(Buffer.from(bytes.subarray(offset, offset + length)));

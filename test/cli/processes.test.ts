@@ -112,7 +112,7 @@ describe("cellmqtt", () => {
       await device.close();
       await vm.close();
     });
-    const r = start(CELLMQTT, ["run", "--device", `tcp:127.0.0.1:${device.port}`, "--host", "127.0.0.1", "--port", String(broker.port), "--commands", "#"]);
+    const r = start(CELLMQTT, ["run", "--device", `tcp:127.0.0.1:${device.port}`, "--host", "127.0.0.1", "--port", String(broker.port), "--commands", "#", "--trace"]);
     await until("the app's subscription", () => r.stdout.includes("connected to 127.0.0.1"), 20_000);
     // The subscription goes out right after the connect; give it time to be granted.
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -124,6 +124,8 @@ describe("cellmqtt", () => {
     expect(r.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
     expect(r.stdout.split("\n").filter((l) => l.startsWith("AT+X"))).toEqual([]);
     expect(r.stdout).toContain("received x\\r\\nAT+X: 0x1b5b33316d5245441b5d303b70776e656407");
+    // The AT trace shows the raw record escaped too.
+    expect(r.stdout).toMatch(/\[at\] +<- .*\\e\[31mRED/);
   }, 40_000);
 });
 
