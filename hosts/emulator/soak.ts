@@ -268,8 +268,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const recoveries: number[] = [];
 
   let seq = 0;
+  // Traffic goes on into the drain, so the last faults have a publish to recover by, and stops
+  // halfway through it, so the last messages have time to settle.
+  const publishEnd = faultEnd + drainMs / 2;
   const publishTimer = clock.timer(() => {
-    if (clock.now() < faultEnd) {
+    if (clock.now() < publishEnd) {
       publishOne();
       publishTimer.schedule(publishEvery);
     }
@@ -297,7 +300,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
 
   let inboundSeq = 0;
   const inboundTimer = clock.timer(() => {
-    if (clock.now() >= faultEnd) return;
+    if (clock.now() >= publishEnd) return;
     const text = `d${inboundSeq++}:${"x".repeat(random.int(0, 200))}`;
     inbound.set(text, 0);
     peer.publish(DOWN, Buffer.from(text, "latin1"), { qos: 1 });
