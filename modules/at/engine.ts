@@ -7,6 +7,9 @@ import {
   NOTICE_FILLER,
   NOTICE_INPUT_DROPPED,
   NOTICE_LINE_TOO_LONG,
+  NOTICE_RECORD_CUT,
+  NOTICE_RECORD_MALFORMED,
+  NOTICE_RECORD_SKIPPED,
   NOTICE_RESYNCED,
   NOTICE_STALE_LINE,
   NOTICE_SYNC_TIMEOUT,
@@ -16,6 +19,10 @@ import {
   RESULT_CME_ERROR,
   RESULT_CMS_ERROR,
   RESULT_ERROR,
+  RECORD_CUT,
+  RECORD_MALFORMED,
+  RECORD_OK,
+  RECORD_TOO_LONG,
   RESULT_OK,
   STAT_COUNT,
   STAT_DROPPED,
@@ -23,6 +30,10 @@ import {
   STAT_FILLER_BYTES,
   STAT_LINES,
   STAT_OVERFLOWS,
+  STAT_RECORDS,
+  STAT_RECORDS_CUT,
+  STAT_RECORDS_MALFORMED,
+  STAT_RECORDS_SKIPPED,
   STAT_RESYNCS,
   STAT_STALE_LINES,
   STAT_SYNC_TIMEOUTS,
@@ -31,12 +42,13 @@ import {
   STAT_UNMATCHED,
 } from "./results.ts";
 import type { ByteRing } from "./ring.ts";
-import { Scanner, type RawSink, type ScanSink } from "./scanner.ts";
+import { RecordReader, TOPIC_ROOM, type RecordListener, type RecordSink } from "./records.ts";
+import { Scanner, type ScanSink } from "./scanner.ts";
 import { MAX_KEYS, TokenTable } from "./tokens.ts";
 
 export type { CommandOwner } from "./channel.ts";
 export type { CommandEncoder } from "./encoder.ts";
-export type { RawSink } from "./scanner.ts";
+export type { RecordSink } from "./records.ts";
 
 /** Receives unsolicited lines of one token. `body` is where the text after `TOKEN: ` starts. */
 export interface LineHandler {
@@ -78,6 +90,8 @@ export interface AtEngineOptions {
   quietMs?: number;
   /** How long a sync may go unanswered before it is sent again (ms). */
   syncTimeoutMs?: number;
+  /** How long the line may fall silent in the middle of a `+MQTTREAD` record before it is cut (ms). */
+  recordGapMs?: number;
 }
 
 /** Words before the command queue's table in the engine's buffer: the counters, and spares. */
@@ -106,7 +120,7 @@ function align4(n: number): number {
  * commands -> transmit region -> UART. All buffers are regions of one ArrayBuffer made here;
  * after construction the byte, line and command paths allocate nothing.
  */
-export class AtEngine implements ScanSink, ChannelListener {
+export class AtEngine implements ScanSink, ChannelListener, RecordListener {
   // Fields in the order the byte and line paths use them: XS finds an instance's properties by
   // walking them in order, so the hot ones come first.
   /** The receive ring: the scanner itself, as the ring is what it frames. */
@@ -129,8 +143,13 @@ export class AtEngine implements ScanSink, ChannelListener {
    */
   private readonly handlerAt: number;
   private readonly handlers: LineHandler[] = [];
-  private recordKey = -1;
+  private recordKey = -2; // no key: lookups give -1 for an unknown token
   private recordBody = 0;
+  private records: RecordReader | null = null;
+  private readonly recordGapMs: number;
+  /** Where a record's topic is kept, in `bytes`. */
+  private readonly topicAt: number;
+  private readonly clock: Clock;
   /** Token of the sync command's answer. */
   private readonly syncKey: number;
   /** Shared field parser for handlers; valid until the next line. */
@@ -154,7 +173,10 @@ export class AtEngine implements ScanSink, ChannelListener {
     const stage = align4(options.stageSize ?? 128);
     const rx = align4(options.rxCapacity ?? 1024);
     const tx = align4(options.txCapacity ?? TX_CAPACITY);
-    this.bytes = new Uint8Array(stageAt + stage + rx + tx);
+    this.topicAt = stageAt + stage + rx + tx;
+    this.bytes = new Uint8Array(this.topicAt + TOPIC_ROOM);
+    this.clock = options.clock;
+    this.recordGapMs = options.recordGapMs ?? 2000;
     const words = new Int32Array(this.bytes.buffer);
     this.stats = words;
     this.fields = new Fields(words, spansAt, this.bytes);
@@ -208,13 +230,18 @@ export class AtEngine implements ScanSink, ChannelListener {
     this.bytes[this.handlerAt + key] = i + 1;
   }
 
-  /** Lines starting with `prefix` are headers of length-bound reads: they end at their first quote. */
-  recordPrefix(prefix: string): void {
-    this.scanner.setRecordPrefix(ascii(prefix));
-    // A prefix `TOKEN:` names its token, so its headers need no lookup (see `line`).
+  /**
+   * Frames the records of lines starting with `prefix` (`+MQTTREAD:`) by their lengths and hands
+   * their messages to `sink`, whatever command is in flight: see `RecordReader`. A payload longer
+   * than `payloadMax` is read past, not handed over. Start-up only; one prefix per engine.
+   */
+  readRecords(prefix: string, sink: RecordSink, payloadMax: number): void {
     const colon = prefix.indexOf(":");
-    this.recordKey = colon === prefix.length - 1 ? this.tokens.register(prefix.slice(0, colon)) : -1;
+    if (colon !== prefix.length - 1) throw new Error(`not a record prefix: ${prefix}`);
+    this.scanner.setRecordPrefix(ascii(prefix));
+    this.recordKey = this.tokens.register(prefix.slice(0, colon));
     this.recordBody = prefix.length;
+    this.records = new RecordReader(this.bytes, this.topicAt, this.scanner, this.fields, sink, payloadMax, this);
   }
 
   // ---- input ----
@@ -226,6 +253,13 @@ export class AtEngine implements ScanSink, ChannelListener {
    */
   received(count: number): void {
     if (this.channel.step !== STEP_IN) this.channel.heard();
+    const records = this.records;
+    if (records !== null && records.open) {
+      // A record's bytes come in one run; after a silence they are not coming.
+      const now = this.clock.now();
+      if (now - records.heardAt > this.recordGapMs) records.cut();
+      else records.heardAt = now;
+    }
     const ring = this.ring;
     let tail = ring.tail;
     // Compact fully, not just for these bytes: input that arrives during the parse (a port
@@ -343,11 +377,6 @@ export class AtEngine implements ScanSink, ChannelListener {
     return this.channel.commit();
   }
 
-  /** The next `count` input bytes go to `sink` unscanned (a `+MQTTREAD` payload, say). */
-  expectRaw(count: number, sink: RawSink, skipLineEnds = false): void {
-    this.scanner.expectRaw(count, sink, skipLineEnds);
-  }
-
   get queued(): number {
     return this.channel.queued;
   }
@@ -379,6 +408,7 @@ export class AtEngine implements ScanSink, ChannelListener {
 
   /** Cancels every queued command and forgets partial input (the modem rebooted). */
   reset(): void {
+    this.records?.cut();
     this.scanner.reset();
     this.channel.cancelAll();
   }
@@ -416,6 +446,10 @@ export class AtEngine implements ScanSink, ChannelListener {
     }
     if (key >= 0 && key <= KEY_CMS) {
       this.final(key, bytes, body, end, start);
+      return;
+    }
+    if (key === this.recordKey && this.records!.header(bytes, body, end, bytes[end] === QUOTE)) {
+      if (this.records!.open) this.records!.heardAt = this.clock.now();
       return;
     }
     const channel = this.channel;
@@ -505,6 +539,22 @@ export class AtEngine implements ScanSink, ChannelListener {
   resynced(): void {
     this.stats[STAT_RESYNCS]++;
     this.notice(NOTICE_RESYNCED, 0, 0);
+  }
+
+  // ---- RecordListener: called by the record reader ----
+
+  recordEnded(status: number, topicStart: number, topicEnd: number): void {
+    if (status === RECORD_OK) this.stats[STAT_RECORDS]++;
+    else if (status === RECORD_MALFORMED) {
+      this.stats[STAT_RECORDS_MALFORMED]++;
+      this.notice(NOTICE_RECORD_MALFORMED, topicStart, topicEnd);
+    } else if (status === RECORD_TOO_LONG) {
+      this.stats[STAT_RECORDS_SKIPPED]++;
+      this.notice(NOTICE_RECORD_SKIPPED, topicStart, topicEnd);
+    } else if (status === RECORD_CUT) {
+      this.stats[STAT_RECORDS_CUT]++;
+      this.notice(NOTICE_RECORD_CUT, topicStart, topicEnd);
+    }
   }
 
   private notice(notice: number, start: number, end: number): void {

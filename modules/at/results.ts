@@ -35,6 +35,12 @@ export const NOTICE_RESYNCED = 6;
 export const NOTICE_FILLER = 7;
 /** A line the command given up may still be answering with arrived while out of step: dropped. */
 export const NOTICE_STALE_LINE = 8;
+/** A `+MQTTREAD` record with a wrong delimiter or no lengths: dropped. The line is its topic, if read. */
+export const NOTICE_RECORD_MALFORMED = 9;
+/** A `+MQTTREAD` record longer than the buffers, read past by its length. The line is its topic, if read. */
+export const NOTICE_RECORD_SKIPPED = 10;
+/** The line fell silent in the middle of a `+MQTTREAD` record: dropped. */
+export const NOTICE_RECORD_CUT = 11;
 
 const NOTICES = [
   "line too long, dropped",
@@ -46,6 +52,9 @@ const NOTICES = [
   "back in step",
   "filler written in place of a payload",
   "stale line dropped",
+  "malformed +MQTTREAD record dropped",
+  "+MQTTREAD record longer than the buffers skipped",
+  "+MQTTREAD record cut short by silence, dropped",
 ];
 
 export function noticeName(notice: number): string {
@@ -74,5 +83,29 @@ export const STAT_SYNC_TIMEOUTS = 8;
 export const STAT_FILLER_BYTES = 9;
 /** Lines dropped as possibly stale answers while out of step. */
 export const STAT_STALE_LINES = 10;
+/** `+MQTTREAD` records delivered whole. */
+export const STAT_RECORDS = 11;
+export const STAT_RECORDS_MALFORMED = 12;
+/** Records longer than the buffers, skipped by their length. */
+export const STAT_RECORDS_SKIPPED = 13;
+/** Records cut short because the line fell silent. */
+export const STAT_RECORDS_CUT = 14;
 /** How many counters there are. */
-export const STAT_COUNT = 11;
+export const STAT_COUNT = 15;
+
+/** How a `+MQTTREAD` record ended (`RecordSink.onRecordEnd`). */
+export const RECORD_OK = 0;
+/** `<id>,0,0,0`: no message waits for the id. */
+export const RECORD_NONE = 1;
+/** A delimiter was wrong: dropped, never delivered. */
+export const RECORD_MALFORMED = 2;
+/** Longer than the buffers: read past by its length, not delivered. */
+export const RECORD_TOO_LONG = 3;
+/** The line fell silent (or the modem restarted) before the record was whole. */
+export const RECORD_CUT = 4;
+
+const RECORDS = ["ok", "none", "malformed", "too long", "cut short"];
+
+export function recordName(status: number): string {
+  return RECORDS[status] ?? "unknown";
+}

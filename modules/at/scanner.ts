@@ -103,6 +103,19 @@ export class Scanner implements ByteRing {
     this.rawSkipLineEnds = skipLineEnds;
   }
 
+  /**
+   * Ends a raw read early, from inside its sink: framing goes back to lines at `at`, which may
+   * be before the head (bytes handed to the sink but not taken by it).
+   */
+  stopRaw(at: number): void {
+    this.mode = LINE;
+    this.rawSink = null;
+    this.rawRemaining = 0;
+    this.head = at;
+    this.scanned = 0;
+    this.record = UNDECIDED;
+  }
+
   /** Forgets any partial line or raw read (after a modem reset). */
   reset(): void {
     this.mode = LINE;

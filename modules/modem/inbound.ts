@@ -1,9 +1,9 @@
-import type { AtEngine, CommandOwner, RawSink } from "cellmqtt/at/engine";
+import type { AtEngine, CommandOwner, RecordSink } from "cellmqtt/at/engine";
 import type { AlarmTimer, Clock } from "cellmqtt/at/port";
-import { RESULT_OK } from "cellmqtt/at/results";
+import { RECORD_NONE, RECORD_OK, RESULT_OK, recordName } from "cellmqtt/at/results";
 import { text } from "cellmqtt/at/bytes";
 import * as cmd from "./commands.ts";
-import { PAYLOAD_MAX, TOPIC_MAX } from "./limits.ts";
+import { PAYLOAD_MAX } from "./limits.ts";
 import { PayloadView } from "./payload-view.ts";
 import type { MqttSession } from "./session.ts";
 
@@ -13,23 +13,22 @@ const RETRY_MS = 50;
 /**
  * Incoming messages, both ways the modem reports them. Mode 0: the whole message in one
  * `+MQTTMSG: <id>,<qos>,"topic","payload"` line. Mode 1: `+MQTTMSGI: <id>,<qos>,<tlen>,<plen>`
- * announces one; `AT+MQTTREAD=<id>` fetches it, and the `+MQTTREAD` record's topic and payload
- * are read by length, so any byte value survives. Reads are queued, one at a time, never issued
- * from inside the announcing line's handler.
+ * announces one; `AT+MQTTREAD=<id>` fetches it, and the engine frames the `+MQTTREAD` record by
+ * its lengths (whenever it arrives), so any byte value survives. Reads are queued, one at a
+ * time, never issued from inside the announcing line's handler.
  */
-export class Inbound implements CommandOwner, RawSink {
+export class Inbound implements CommandOwner, RecordSink {
   /** Messages announced and not yet read, per client id (index 1 and 2). */
   readonly pending = new Int32Array(3);
-  private readonly topic = new Uint8Array(TOPIC_MAX);
   private readonly payload = new PayloadView(PAYLOAD_MAX);
   private readonly keyRead: number;
   /** The integers of a `+MQTTREAD` or `+MQTTMSGI` header. */
   private readonly values = new Int32Array(4);
   private reading = 0; // client id whose read is in flight, 0 when none
+  private recordId = 0; // client id of the record being read
   private readQos = 0;
   private readTopicLength = 0;
   private readPayloadLength = 0;
-  private readAt = 0; // position within the raw record
   private received = false;
 
   private readonly retry: AlarmTimer;
@@ -42,7 +41,7 @@ export class Inbound implements CommandOwner, RawSink {
   ) {
     this.retry = clock.timer(() => this.pump());
     this.keyRead = engine.token("+MQTTREAD");
-    engine.recordPrefix("+MQTTREAD:");
+    engine.readRecords("+MQTTREAD:", this, PAYLOAD_MAX);
   }
 
   /** `+MQTTMSG: <id>,<qos>,"topic","payload"` (mode 0; spaces after commas tolerated). */
@@ -98,50 +97,37 @@ export class Inbound implements CommandOwner, RawSink {
     if (!this.engine.send()) this.reading = 0;
   }
 
-  onResponse(tag: number, _key: number, bytes: Uint8Array, body: number, end: number): boolean {
-    // `+MQTTREAD: <id>,<qos>,<tlen>,<plen>` then `"topic","payload"` read by length.
-    const v = this.values;
-    const n = this.engine.fields.ints(bytes, body, end, v);
-    if (n < 1 || v[0] !== tag) return false;
-    this.readQos = n > 1 ? v[1]! : -1;
-    this.readTopicLength = n > 2 ? v[2]! : -1;
-    this.readPayloadLength = n > 3 ? v[3]! : -1;
-    this.received = true;
-    if (this.readTopicLength <= 0) return true; // `+MQTTREAD: <id>,0,0,0`: nothing there
-    if (this.readTopicLength > TOPIC_MAX || this.readPayloadLength < 0 || this.readPayloadLength > PAYLOAD_MAX) {
-      this.log(`+MQTTREAD lengths out of range: ${text(bytes, body, end)}`);
-      this.readTopicLength = 0;
-      return true;
-    }
-    this.readAt = 0;
-    this.payload.begin(this.readPayloadLength);
-    this.engine.expectRaw(this.readTopicLength + this.readPayloadLength + 5, this, true);
-    return true;
+  /** The engine takes `+MQTTREAD` records itself; no other line answers a read. */
+  onResponse(): boolean {
+    return false;
   }
 
-  /** The record `"topic","payload"`: quote, topic, quote-comma-quote, payload, quote. */
-  onRaw(bytes: Uint8Array, start: number, end: number, remaining: number): void {
-    const tlen = this.readTopicLength;
-    const payloadAt = tlen + 4;
-    for (let i = start; i < end; i++, this.readAt++) {
-      const at = this.readAt;
-      if (at >= 1 && at <= tlen) this.topic[at - 1] = bytes[i]!;
-      else if (at >= payloadAt && at < payloadAt + this.readPayloadLength) {
-        // Copy the payload run in one go rather than byte by byte through this branch.
-        let n = end - i;
-        const left = payloadAt + this.readPayloadLength - at;
-        if (n > left) n = left;
-        this.payload.write(at - payloadAt, bytes, i, i + n);
-        i += n - 1;
-        this.readAt += n - 1;
-      }
+  onRecordStart(id: number, qos: number, topicLength: number, payloadLength: number): void {
+    this.recordId = id;
+    this.readQos = qos;
+    this.readTopicLength = topicLength;
+    this.readPayloadLength = payloadLength;
+    if (id === this.reading) this.received = true;
+    if (payloadLength <= PAYLOAD_MAX) this.payload.begin(payloadLength);
+  }
+
+  onRecordPayload(bytes: Uint8Array, start: number, end: number, offset: number): void {
+    this.payload.write(offset, bytes, start, end);
+  }
+
+  onRecordEnd(status: number, bytes: Uint8Array, topicStart: number, topicEnd: number): void {
+    if (status === RECORD_NONE) return;
+    const session = this.session(this.recordId);
+    if (status !== RECORD_OK) {
+      // The engine has logged it too; this names the sizes and the client id.
+      this.log(
+        `+MQTTREAD record ${recordName(status)}: client ${this.recordId}, topic ${this.readTopicLength} bytes` +
+          `${topicEnd > topicStart ? ` "${text(bytes, topicStart, topicEnd)}"` : ""}, payload ${this.readPayloadLength} bytes; not delivered`,
+      );
+      return;
     }
-    if (remaining === 0) {
-      const session = this.session(this.reading);
-      if (session !== null) {
-        session.deliver(session.intern(this.topic, 0, tlen) ?? text(this.topic, 0, tlen), this.payload.view(), this.readQos);
-      }
-    }
+    if (session === null) return;
+    session.deliver(session.intern(bytes, topicStart, topicEnd) ?? text(bytes, topicStart, topicEnd), this.payload.view(), this.readQos);
   }
 
   onFinal(tag: number, result: number): void {

@@ -1,5 +1,5 @@
-import { AtEngine, type CommandOwner, type LineHandler, type RawSink } from "cellmqtt/at/engine";
-import { resultName, noticeName } from "cellmqtt/at/results";
+import { AtEngine, type CommandOwner, type LineHandler, type RecordSink } from "cellmqtt/at/engine";
+import { RECORD_NONE, RECORD_OK, recordName, resultName, noticeName } from "cellmqtt/at/results";
 import { text } from "cellmqtt/at/bytes";
 import { FakeClock } from "../support/fake-clock.ts";
 import { MockUart } from "../support/mock-uart.ts";
@@ -22,7 +22,7 @@ export interface Queued {
  * An engine on a mock UART that writes down everything it reports, as text, so two runs can be
  * compared whatever way their input was split.
  */
-export class Recorder implements CommandOwner, LineHandler, RawSink {
+export class Recorder implements CommandOwner, LineHandler, RecordSink {
   readonly uart = new MockUart();
   readonly clock = new FakeClock();
   readonly engine: AtEngine;
@@ -31,10 +31,10 @@ export class Recorder implements CommandOwner, LineHandler, RawSink {
   private raw: number[] = [];
   private nextTag = 1;
 
-  constructor(options: { rxCapacity?: number; txCapacity?: number; queueDepth?: number; txBudget?: number } = {}) {
+  constructor(options: { rxCapacity?: number; txCapacity?: number; queueDepth?: number; txBudget?: number; payloadMax?: number } = {}) {
     this.engine = new AtEngine({ tx: this.uart, clock: this.clock, queueDepth: 16, ...options });
     for (const t of TOKENS) this.engine.listen(this.engine.token(t), this);
-    this.engine.recordPrefix("+MQTTREAD:");
+    this.engine.readRecords("+MQTTREAD:", this, options.payloadMax ?? 1024);
     this.engine.onNotice = (notice, bytes, start, end) =>
       this.events.push(`notice ${noticeName(notice)}${end > start ? " " + text(bytes, start, end) : ""}`);
   }
@@ -58,7 +58,6 @@ export class Recorder implements CommandOwner, LineHandler, RawSink {
     if (accept && !accept.test(line)) return false;
     const name = key >= 0 ? this.engine.tokenName(key) : "?";
     this.events.push(`response ${tag} ${name} ${line}`);
-    if (name === "+MQTTREAD") this.startRead(bytes, body, end);
     return true;
   }
 
@@ -70,24 +69,26 @@ export class Recorder implements CommandOwner, LineHandler, RawSink {
     this.events.push(`urc ${this.engine.tokenName(key)} ${text(bytes, body, end)}`);
   }
 
-  onRaw(bytes: Uint8Array, start: number, end: number, remaining: number): void {
+  onRecordStart(id: number, qos: number, topicLength: number, payloadLength: number): void {
+    this.events.push(`record ${id},${qos},${topicLength},${payloadLength}`);
+    this.raw = [];
+  }
+
+  onRecordPayload(bytes: Uint8Array, start: number, end: number, offset: number): void {
+    // Pieces come in order; a gap or overlap would show as a wrong payload.
+    if (offset !== this.raw.length) this.raw.push(-1);
     for (let i = start; i < end; i++) this.raw.push(bytes[i]!);
-    if (remaining === 0) {
-      this.events.push(`raw ${Buffer.from(this.raw).toString("hex")}`);
-      this.raw = [];
-    }
+  }
+
+  onRecordEnd(status: number, bytes: Uint8Array, topicStart: number, topicEnd: number): void {
+    const topic = text(bytes, topicStart, topicEnd);
+    if (status === RECORD_OK) this.events.push(`message "${topic}" ${Buffer.from(this.raw).toString("hex")}`);
+    else if (status === RECORD_NONE) this.events.push("record none");
+    else this.events.push(`record ${recordName(status)} "${topic}"`);
   }
 
   /** Feeds each chunk in turn. */
   feed(chunks: Iterable<Uint8Array>): void {
     for (const c of chunks) this.engine.receive(c);
-  }
-
-  private startRead(bytes: Uint8Array, body: number, end: number): void {
-    const f = this.engine.fields;
-    f.parse(bytes, body, end);
-    const tlen = f.int(2);
-    const plen = f.int(3);
-    if (tlen > 0) this.engine.expectRaw(1 + tlen + 3 + plen + 1, this, true);
   }
 }

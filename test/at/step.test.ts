@@ -1,6 +1,6 @@
-import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { STAT_FILLER_BYTES, STAT_RESYNCS, STAT_STALE_LINES, STAT_SYNC_TIMEOUTS, STAT_TIMEOUTS, STAT_UNMATCHED } from "cellmqtt/at/results";
+import { cutsOf } from "./cuts.ts";
 import { Recorder } from "./recorder.ts";
 import { bytesOf, splitAt } from "../support/mock-uart.ts";
 
@@ -18,19 +18,11 @@ function told(r: Recorder): string[] {
   return r.events.filter((e) => !e.startsWith("notice"));
 }
 
-/** Cut points for `text`: none, every single one, and some random sets. */
-function cutsOf(text: string): number[][] {
-  const all: number[][] = [[]];
-  for (let i = 1; i < text.length; i++) all.push([i]);
-  const rng = fc.sample(fc.uniqueArray(fc.integer({ min: 1, max: text.length - 1 }), { maxLength: 12 }), { numRuns: 40, seed: 7 });
-  for (const c of rng) all.push([...c].sort((a, b) => a - b));
-  return all;
-}
 
 describe("an answer belongs to the command it answers, or to none", () => {
   it("after a stall, late answers end nothing: the channel waits for quiet, syncs, and only then sends the next command", () => {
     const late = "\r\n+CSQ: 20,99\r\n\r\nOK\r\n\r\nERROR\r\n";
-    for (const cuts of cutsOf(late)) {
+    for (const cuts of cutsOf(late, 7)) {
       const r = new Recorder();
       r.queue({ line: "AT+CSQ", response: "+CSQ", timeoutMs: 1000 });
       r.queue({ line: "AT+MQTTOPEN?", response: "+MQTTOPEN" });
@@ -153,7 +145,7 @@ describe("command bytes and payload bytes never swap", () => {
 
   it("a stale OK does not end a publish waiting for its prompt; the prompt then sends its payload", () => {
     const input = "\r\nOK\r\n>";
-    for (const cuts of cutsOf(input)) {
+    for (const cuts of cutsOf(input, 7)) {
       const r = new Recorder();
       r.queue({ line: PUB, data: DATA });
       feed(r, input, cuts);

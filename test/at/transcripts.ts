@@ -84,13 +84,14 @@ export const mqttRead: Transcript = {
     '\r\n+MQTTREAD: 2,0,1,3\r\n"t","OK\n"\r\n\r\nOK\r\n' +
     crlf("+MQTTREAD: 1,0,0,0", "OK"),
   events: [
-    "response 1 +MQTTREAD 1,1,6,12,",
-    `raw ${Buffer.from('"topic1","ab\r\n"cd,\x00\xffxy"', "latin1").toString("hex")}`,
+    "record 1,1,6,12",
+    `message "topic1" ${Buffer.from('ab\r\n"cd,\x00\xffxy', "latin1").toString("hex")}`,
     "final 1 OK",
-    "response 2 +MQTTREAD 2,0,1,3",
-    `raw ${Buffer.from('"t","OK\n"', "latin1").toString("hex")}`,
+    "record 2,0,1,3",
+    `message "t" ${Buffer.from("OK\n", "latin1").toString("hex")}`,
     "final 2 OK",
-    "response 3 +MQTTREAD 1,0,0,0",
+    "record 1,0,0,0",
+    "record none",
     "final 3 OK",
   ],
 };

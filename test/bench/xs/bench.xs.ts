@@ -136,7 +136,7 @@ function engineHeap(): void {
   host.xsCounters(a);
   const alone = new AtEngine({ tx: port, clock });
   for (const t of TOKENS) alone.listen(alone.token(t), handler);
-  alone.recordPrefix("+MQTTREAD:");
+  alone.readRecords("+MQTTREAD:", { onRecordStart(): void {}, onRecordPayload(): void {}, onRecordEnd(): void {} }, 1024);
   host.gc();
   host.xsCounters(b);
   host.print(

@@ -3,7 +3,7 @@
  * what the engine reports into `Events`, the way the modem layer would (fields parsed straight
  * from bytes, `+MQTTREAD` records read by length).
  */
-import { AtEngine, type CommandOwner, type LineHandler, type RawSink } from "cellmqtt/at/engine";
+import { AtEngine, type CommandOwner, type LineHandler, type RecordSink } from "cellmqtt/at/engine";
 import type { AlarmTimer, Clock, TxPort } from "cellmqtt/at/port";
 import { EV_MESSAGE, EV_READ, type Events } from "./events.ts";
 
@@ -39,7 +39,7 @@ class NullPort implements TxPort {
   }
 }
 
-export class EngineDriver implements CommandOwner, LineHandler, RawSink {
+export class EngineDriver implements CommandOwner, LineHandler, RecordSink {
   readonly engine: AtEngine;
   readonly port = new NullPort();
   private readonly keyCsq: number;
@@ -52,17 +52,15 @@ export class EngineDriver implements CommandOwner, LineHandler, RawSink {
   private readonly responseKeys: Int32Array;
   private next = 0;
   private tag = 0;
-  // The `+MQTTREAD` record in progress: `"topic","payload"`, positions counted from its quote.
+  // The `+MQTTREAD` record in progress; sampled positions are topic then payload offsets.
   private id = 0;
   private qos = 0;
   private tlen = 0;
   private plen = 0;
-  private at = 0;
   private topicHash = 0;
   private payloadHash = 0;
   private readonly positions = new Int32Array(6);
   private readonly sampled = new Int32Array(6);
-  private nextSample = 0;
   private readonly values = new Int32Array(4);
 
   constructor(
@@ -82,7 +80,7 @@ export class EngineDriver implements CommandOwner, LineHandler, RawSink {
     this.keyMsgi = e.token("+MQTTMSGI");
     this.keyRead = e.token("+MQTTREAD");
     for (const k of [this.keyCsq, this.keyPub, this.keySub, this.keyMsg, this.keyMsgi]) e.listen(k, this);
-    e.recordPrefix("+MQTTREAD:");
+    e.readRecords("+MQTTREAD:", this, 1 << 20);
     this.responseKeys = Int32Array.from([this.keyRead, -1, -1, this.keyCsq]);
   }
 
@@ -126,60 +124,38 @@ export class EngineDriver implements CommandOwner, LineHandler, RawSink {
   }
 
   onResponse(_tag: number, key: number, bytes: Uint8Array, body: number, end: number): boolean {
-    if (key === this.keyCsq) {
-      this.onLine(key, bytes, body, end);
-      return true;
-    }
-    if (key !== this.keyRead) return false;
-    const v = this.values;
-    v.fill(-1);
-    this.engine.fields.ints(bytes, body, end, v);
-    this.id = v[0]!;
-    this.qos = v[1]!;
-    const tlen = (this.tlen = v[2]!);
-    const plen = (this.plen = v[3]!);
-    this.at = 0;
-    this.topicHash = this.payloadHash = 0x811c9dc5 | 0;
-    const p = this.positions;
-    const pAt = tlen + 4;
-    p[0] = 1;
-    p[1] = 1 + (tlen >> 1);
-    p[2] = tlen;
-    p[3] = pAt;
-    p[4] = pAt + (plen >> 1);
-    p[5] = pAt + plen - 1;
-    this.sampled.fill(-1);
-    this.nextSample = 0;
-    this.engine.expectRaw(tlen + plen + 5, this, true);
+    if (key !== this.keyCsq) return false;
+    this.onLine(key, bytes, body, end);
     return true;
   }
 
-  onRaw(bytes: Uint8Array, start: number, end: number, remaining: number): void {
-    const at = this.at;
-    const n = end - start;
+  onRecordStart(id: number, qos: number, tlen: number, plen: number): void {
+    this.id = id;
+    this.qos = qos;
+    this.tlen = tlen;
+    this.plen = plen;
+    this.topicHash = this.payloadHash = 0x811c9dc5 | 0;
+    const p = this.positions;
+    p[0] = 0;
+    p[1] = tlen >> 1;
+    p[2] = tlen - 1;
+    p[3] = 0;
+    p[4] = plen >> 1;
+    p[5] = plen - 1;
+    this.sampled.fill(-1);
+  }
+
+  onRecordPayload(bytes: Uint8Array, start: number, end: number, offset: number): void {
     if (this.events.full) {
-      const tlen = this.tlen;
-      const pAt = tlen + 4;
-      const pEnd = pAt + this.plen;
-      for (let i = 0; i < n; i++) {
-        const pos = at + i;
-        if (pos >= 1 && pos <= tlen) this.topicHash = Math.imul(this.topicHash ^ bytes[start + i]!, 0x01000193);
-        else if (pos >= pAt && pos < pEnd) this.payloadHash = Math.imul(this.payloadHash ^ bytes[start + i]!, 0x01000193);
-      }
-    } else {
-      // The sampled positions ascend: take those this piece holds, from where the last left off.
-      const p = this.positions;
-      const to = at + n;
-      let k = this.nextSample;
-      while (k < 6 && p[k]! < to) {
-        this.sampled[k] = bytes[start + p[k]! - at]!;
-        k++;
-      }
-      this.nextSample = k;
-    }
-    this.at = at + n;
-    if (remaining !== 0) return;
+      for (let i = start; i < end; i++) this.payloadHash = Math.imul(this.payloadHash ^ bytes[i]!, 0x01000193);
+    } else this.sample(bytes, start, end, offset, 3);
+  }
+
+  onRecordEnd(_status: number, bytes: Uint8Array, topicStart: number, topicEnd: number): void {
     const ev = this.events;
+    if (ev.full) {
+      for (let i = topicStart; i < topicEnd; i++) this.topicHash = Math.imul(this.topicHash ^ bytes[i]!, 0x01000193);
+    } else this.sample(bytes, topicStart, topicEnd, 0, 0);
     ev.message(EV_READ, this.id, this.qos);
     const s = this.sampled;
     ev.fold(this.tlen);
@@ -188,6 +164,15 @@ export class EngineDriver implements CommandOwner, LineHandler, RawSink {
     ev.fold(this.plen);
     if (ev.full) ev.fold(this.payloadHash);
     else ev.samples(this.plen, s[3]!, s[4]!, s[5]!);
+  }
+
+  /** Takes the sampled positions `first` to `first + 2` that `bytes[start, end)`, at `offset`, holds. */
+  private sample(bytes: Uint8Array, start: number, end: number, offset: number, first: number): void {
+    const p = this.positions;
+    for (let k = first; k < first + 3; k++) {
+      const at = p[k]! - offset;
+      if (at >= 0 && at < end - start) this.sampled[k] = bytes[start + at]!;
+    }
   }
 
   onFinal(tag: number, result: number, code: number): void {

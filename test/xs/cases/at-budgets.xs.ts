@@ -6,9 +6,9 @@
  *
  * Adding a budget: `budget("what", () => { set-up; return (i) => { one operation }; })`.
  */
-import { AtEngine, type CommandOwner, type LineHandler, type RawSink } from "cellmqtt/at/engine";
+import { AtEngine, type CommandOwner, type LineHandler, type RecordSink } from "cellmqtt/at/engine";
 import type { AlarmTimer, Clock, TxPort } from "cellmqtt/at/port";
-import { RESULT_CME_ERROR, RESULT_ERROR, RESULT_OK } from "cellmqtt/at/results";
+import { RECORD_OK, RESULT_CME_ERROR, RESULT_ERROR, RESULT_OK } from "cellmqtt/at/results";
 import { assertEqual, budget, run, test } from "../harness.ts";
 
 function ascii(s: string): Uint8Array {
@@ -43,7 +43,7 @@ class CountingPort implements TxPort {
 }
 
 /** Owner and handler of everything; keeps only numbers. */
-class Driver implements CommandOwner, LineHandler, RawSink {
+class Driver implements CommandOwner, LineHandler, RecordSink {
   readonly port = new CountingPort();
   readonly clock = new StillClock();
   readonly engine: AtEngine;
@@ -70,7 +70,7 @@ class Driver implements CommandOwner, LineHandler, RawSink {
     this.keyCsq = this.engine.token("+CSQ");
     this.keyMsg = this.engine.token("+MQTTMSG");
     this.keyRead = this.engine.token("+MQTTREAD");
-    this.engine.recordPrefix("+MQTTREAD:");
+    this.engine.readRecords("+MQTTREAD:", this, 1024);
   }
 
   onLine(key: number, bytes: Uint8Array, body: number, end: number): void {
@@ -81,16 +81,11 @@ class Driver implements CommandOwner, LineHandler, RawSink {
     if (key === this.keyMsg && f.equals(2, this.topic)) this.topicMatches++;
   }
 
-  onResponse(_tag: number, key: number, bytes: Uint8Array, body: number, end: number): boolean {
+  onResponse(_tag: number, _key: number, bytes: Uint8Array, body: number, end: number): boolean {
     this.responses++;
     const f = this.engine.fields;
     f.parse(bytes, body, end);
     this.sum += f.int(0) + f.int(1);
-    if (key === this.keyRead) {
-      const tlen = f.int(2);
-      const plen = f.int(3);
-      if (tlen > 0) this.engine.expectRaw(1 + tlen + 3 + plen + 1, this, true);
-    }
     return true;
   }
 
@@ -100,10 +95,18 @@ class Driver implements CommandOwner, LineHandler, RawSink {
     this.lastCode = code;
   }
 
-  onRaw(bytes: Uint8Array, start: number, end: number, remaining: number): void {
+  onRecordStart(id: number, qos: number, topicLength: number, payloadLength: number): void {
+    this.sum += id + qos + topicLength + payloadLength;
+  }
+
+  onRecordPayload(bytes: Uint8Array, start: number, end: number, offset: number): void {
     this.rawBytes += end - start;
-    this.sum += bytes[start]! + remaining;
-    if (remaining === 0) this.raws++;
+    this.sum += bytes[start]! + offset;
+  }
+
+  onRecordEnd(status: number, bytes: Uint8Array, topicStart: number, topicEnd: number): void {
+    if (status === RECORD_OK) this.raws++;
+    if (topicEnd - topicStart === this.topic.length && bytes[topicStart] === this.topic[0]) this.topicMatches++;
   }
 
   /** Queues `line` (pre-encoded, without CR) owned by this driver. */
@@ -227,6 +230,12 @@ budget("at: 1024-byte +MQTTREAD payload read by length (128-byte reads)", () => 
   };
 }, { ops: 2000 });
 
+budget("at: a 1024-byte +MQTTREAD record with no read waiting (late), still framed by length", () => {
+  const d = new Driver();
+  const answer = chunked(mqttRead(1024).answer, 128);
+  return () => d.feedStaged(answer);
+}, { ops: 2000 });
+
 const AT_PUB = ascii('AT+MQTTPUB=1,"devices/abc/telemetry",1,0,1024');
 budget("at: publish in length form: prompt, then 1024 data bytes", () => {
   const d = new Driver();
@@ -259,8 +268,9 @@ test("at: the budget drivers see the events they claim", () => {
   d.feedStaged(chunked(m.msgi, 128));
   d.command(AT_READ, 4, d.keyRead);
   d.feedStaged(chunked(m.answer, 128));
-  assertEqual(d.raws, 1, "raw reads");
-  assertEqual(d.rawBytes, 1 + 15 + 3 + 1024 + 1, "raw bytes");
+  assertEqual(d.raws, 1, "records delivered");
+  assertEqual(d.rawBytes, 1024, "payload bytes");
+  assertEqual(d.topicMatches, 2, "record topic");
   assertEqual(d.finals, 4, "finals");
   const before = d.port.written;
   d.command(AT_PUB, 5, -1, new Uint8Array(1024));
