@@ -36,18 +36,6 @@ if (invocation.command === "help") {
 }
 const out = new Printer(invocation.json, invocation.verbose);
 
-/**
- * Log lines that are harmless in the normal course (a modem's start-up `OK` to an `AT` sent
- * before it was ready comes back matched to no command): shown with --verbose only.
- */
-const QUIET_PREFIXES = ["at: unmatched result"];
-
-function logLine(line: string): void {
-  if (line.startsWith("app: ")) out.line("app", line.slice(5));
-  else if (QUIET_PREFIXES.some((p) => line.startsWith(p))) out.quiet("modem", line);
-  else out.line(line.startsWith("mqtt[") ? "mqtt" : "modem", line);
-}
-
 function startApp(uart: StreamUart, settings: AppSettings): TelemetryApp {
   if (invocation.command !== "help" && invocation.trace) {
     uart.trace = (direction, bytes) => out.line("at", `${direction === "in" ? "<-" : "->"} ${Buffer.from(bytes).toString("latin1")}`);
@@ -56,7 +44,7 @@ function startApp(uart: StreamUart, settings: AppSettings): TelemetryApp {
     {
       engine: uart.engine,
       clock: uart.clock,
-      log: logLine,
+      log: (line) => out.log(line),
       freeHeap: () => {
         const m = process.memoryUsage();
         return m.heapTotal - m.heapUsed;

@@ -1,6 +1,12 @@
 import { escapeBeyondAscii, escapeText } from "../terminal-text.ts";
 
 /**
+ * Log lines that are harmless in the normal course: a modem's start-up `OK` to an `AT` sent
+ * before it was ready comes back matched to no command.
+ */
+const QUIET_PREFIXES = ["at: unmatched result"];
+
+/**
  * What the host CLI prints: one human-readable line per event, or one JSON object per line.
  * Every text is escaped on the way out (topics, payloads and modem lines come from the network),
  * so nothing printed can move the cursor, retitle the terminal or start a line of its own.
@@ -18,6 +24,16 @@ export class Printer {
     const time = new Date().toISOString();
     if (this.json) this.write(escapeBeyondAscii(JSON.stringify({ time, source, text, ...extra })));
     else this.write(`${time.slice(11, 23)} ${`[${source}]`.padEnd(9)} ${escapeText(text)}`);
+  }
+
+  /**
+   * A line of the firmware's log, under the source it names (`app: `, `mqtt[1] `, else the
+   * modem); notices that are harmless in the normal course are quiet.
+   */
+  log(line: string): void {
+    if (line.startsWith("app: ")) this.line("app", line.slice(5));
+    else if (QUIET_PREFIXES.some((p) => line.startsWith(p))) this.quiet("modem", line);
+    else this.line(line.startsWith("mqtt[") ? "mqtt" : "modem", line);
   }
 
   /** A line worth seeing only when looking closely: printed with `--verbose`. */

@@ -23,6 +23,14 @@ describe("the host CLI's printer", () => {
     expect(JSON.parse(line!).text).toBe(`command: ${HOSTILE_PAYLOAD} on ${HOSTILE_TOPIC}\u009b`);
   });
 
+  it("routes the firmware's log by source; the engine's unmatched-result notice is quiet", () => {
+    const log = ["app: connected to h:1883", "mqtt[1] connected", "network up", "at: unmatched result: OK"];
+    const plain = printed(false, false, (p) => log.forEach((l) => p.log(l))).map((l) => l.slice(13));
+    expect(plain).toEqual(["[app]     connected to h:1883", "[mqtt]    mqtt[1] connected", "[modem]   network up"]);
+    const verbose = printed(false, true, (p) => log.forEach((l) => p.log(l))).map((l) => l.slice(13));
+    expect(verbose).toEqual([...plain, "[modem]   at: unmatched result: OK"]);
+  });
+
   it("shows quiet lines only when verbose", () => {
     expect(printed(false, false, (p) => p.quiet("modem", "at: result with no command in flight: OK"))).toEqual([]);
     expect(printed(false, true, (p) => p.quiet("modem", "at: result with no command in flight: OK"))).toEqual([expect.stringContaining("[modem]   at: result with no command in flight: OK")]);
