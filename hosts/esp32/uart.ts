@@ -19,6 +19,12 @@ import Timer from "timer";
 import config from "mc/config";
 import { TicksClock } from "../moddable-clock.ts";
 
+/** To Moddable's trace; looked up when used, as tests outside Moddable may supply their own. */
+function report(line: string): void {
+  const trace = (globalThis as { trace?: (text: string) => void }).trace;
+  if (typeof trace === "function") trace(line);
+}
+
 /** Hardware FIFO size (RX and TX) of ESP32, -S2, -S3, -C3, -C6 UARTs. */
 const FIFO = 128;
 /** TX side: copies each power-of-two piece to the staging region and writes its fixed view. */
@@ -115,11 +121,19 @@ export function openModemUart(settings: ModemUartSettings = configuredSettings()
     onReadable() {
       // One read takes all the FIFO holds (the view is the FIFO's size). Only a full one may
       // have left bytes behind; after a short one the driver calls again when more arrive.
+      // Whatever throws in the engine (the clients already catch the app's own throws) must not
+      // abort the device or leave bytes in the FIFO: it is reported and the draining goes on.
       for (;;) {
-        const n = serial.read(rx);
-        if (n === undefined) return;
-        engine.received(n);
-        if (n < FIFO) return;
+        try {
+          for (;;) {
+            const n = serial.read(rx);
+            if (n === undefined) return;
+            engine.received(n);
+            if (n < FIFO) return;
+          }
+        } catch (e) {
+          report(`cellmqtt: modem input: ${String(e)}\n`);
+        }
       }
     },
     onWritable(count) {

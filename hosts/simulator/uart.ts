@@ -61,7 +61,16 @@ export function openModemUart(settings: ModemUartSettings = configuredSettings()
     device: settings.device ?? "/tmp/cellmqtt-modem",
     baud: settings.baud,
     onReadable() {
-      for (let data = serial.read(); data !== undefined; data = serial.read()) engine.receive(new Uint8Array(data));
+      // Whatever throws below (the clients already catch the app's own throws) must not abort
+      // the simulator or leave input unread: report it and go on reading.
+      for (;;) {
+        try {
+          for (let data = serial.read(); data !== undefined; data = serial.read()) engine.receive(new Uint8Array(data));
+          return;
+        } catch (e) {
+          trace(`cellmqtt: modem input: ${String(e)}\n`);
+        }
+      }
     },
     onWritable() {
       tx.flush();

@@ -5,6 +5,7 @@ import { S_IDLE, type MqttSession, type SessionListener } from "cellmqtt/modem/s
 import { ValidationError, checkFlag, checkInteger, checkTopicFilter, checkTopicName } from "cellmqtt/modem/validate";
 import { Emitter } from "./emitter.ts";
 import { checkQos, payloadBytes, sessionConfig, type ConnectOptions } from "./options.ts";
+import { threwText, traceLine } from "./app-code.ts";
 
 export type { ConnectOptions } from "./options.ts";
 export { MqttError } from "cellmqtt/modem/errors";
@@ -17,6 +18,8 @@ const F_PAYLOAD = "payload";
 const F_QOS = "qos";
 const F_RETAIN = "retain";
 const E_MESSAGE = "message";
+const E_ERROR = "error";
+const E_LOG = "log";
 
 /** Details of a received message. One object, reused: copy what you keep. */
 export interface MessageInfo {
@@ -48,6 +51,10 @@ export type SubscribeCallback = (error: Error | null, granted: { topic: string; 
  * An MQTT client in the manner of MQTT.js, over one of the modem's two client slots.
  * `publish` with a Uint8Array payload and receiving on an exact-topic subscription allocate
  * nothing once running.
+ *
+ * Listeners and the callbacks of `publish`, `subscribe` and `end` run inside modem events; one
+ * that throws does not reach the session or the AT engine: the throw goes to the `error` event
+ * (from an `error` listener itself, or with none: to the `log` event, else trace).
  */
 export class MqttClient extends Emitter<ClientEvents> implements SessionListener {
   readonly session: MqttSession;
@@ -55,6 +62,8 @@ export class MqttClient extends Emitter<ClientEvents> implements SessionListener
   private readonly publishCallbacks: (DoneCallback | null)[];
   private readonly subscribeCallbacks = new Map<string, { callback: SubscribeCallback; qos: number }>();
   private endCallback: DoneCallback | null = null;
+  /** An app throw is being reported: 1 to the `error` listeners, 2 to the `log` listeners. */
+  private reporting = 0;
 
   constructor(
     readonly modem: CellularModem,
@@ -158,7 +167,12 @@ export class MqttClient extends Emitter<ClientEvents> implements SessionListener
     this.emit("close");
     const done = this.endCallback;
     this.endCallback = null;
-    done?.();
+    if (done === null) return;
+    try {
+      done();
+    } catch (e) {
+      this.appThrew(null, "end callback", e);
+    }
   }
   onError(s: MqttSession, error: MqttError): void {
     if (s === this.session) this.emit("error", error);
@@ -173,17 +187,58 @@ export class MqttClient extends Emitter<ClientEvents> implements SessionListener
     const pending = this.subscribeCallbacks.get(topic);
     if (!pending) return;
     this.subscribeCallbacks.delete(topic);
-    pending.callback(ok ? null : new Error(`subscribe to "${topic}" refused`), ok ? [{ topic, qos: pending.qos }] : []);
+    try {
+      pending.callback(ok ? null : new Error(`subscribe to "${topic}" refused`), ok ? [{ topic, qos: pending.qos }] : []);
+    } catch (e) {
+      this.appThrew(null, "subscribe callback", e);
+    }
   }
   onPublished(s: MqttSession, topic: string, ok: boolean, slot: number): void {
     if (s !== this.session) return;
     const cb = this.publishCallbacks[slot];
     if (!cb) return;
     this.publishCallbacks[slot] = null;
-    cb(ok ? undefined : new Error(`publish to "${topic}" failed`));
+    try {
+      cb(ok ? undefined : new Error(`publish to "${topic}" failed`));
+    } catch (e) {
+      this.appThrew(null, "publish callback", e);
+    }
   }
   log(s: MqttSession, message: string): void {
     if (s === this.session) this.emit("log", `mqtt[${s.id}] ${message}`);
+  }
+
+  protected override listenerThrew(event: keyof ClientEvents, error: unknown): void {
+    this.appThrew(event, `"${event}" listener`, error);
+  }
+
+  /**
+   * The app's listener or callback threw: to the `error` listeners, where MQTT.js users look for
+   * trouble; a throw from an `error` listener, or with none, to the `log` listeners; a throw from
+   * a `log` listener, or with none, to trace. Each step only goes down, so nothing loops.
+   */
+  private appThrew(event: keyof ClientEvents | null, where: string, error: unknown): void {
+    const depth = this.reporting;
+    if (depth === 0 && event !== E_ERROR && this.listenerCount(E_ERROR) > 0) {
+      this.reporting = 1;
+      try {
+        this.emit(E_ERROR, error instanceof Error ? error : new Error(String(error)));
+      } finally {
+        this.reporting = depth;
+      }
+      return;
+    }
+    const line = `mqtt[${this.session.id}] ${threwText(where, error)}`;
+    if (depth < 2 && event !== E_LOG && this.listenerCount(E_LOG) > 0) {
+      this.reporting = 2;
+      try {
+        this.emit(E_LOG, line);
+      } finally {
+        this.reporting = depth;
+      }
+      return;
+    }
+    traceLine(line);
   }
 
   private refuse(error: Error, callback?: DoneCallback): false {

@@ -64,6 +64,10 @@
  * - The modem session remembers subscriptions. With `clean` (the default), `close()` and the end of
  *   a client forget them; with `clean: false` a later client on the same slot keeps them.
  *
+ * - A callback that throws does not reach the modem event or timer that called it: the throw is
+ *   reported through onLog (or trace) and the client, its session and the AT engine carry on
+ *   (the rest of a read is still parsed, the next write works).
+ *
  * Extras: `reconnect`, `reconnectPeriod`, `reconnectMaxPeriod`, `stableAfter`, `connectTimeout`,
  * `commandTimeout`, `queueQoS0`, `publishAttempts` and `tls` as in the MQTT.js-style client's
  * options; `onLog(line)` for the session's log; the `connected` getter.
@@ -75,6 +79,7 @@ import { S_CLOSING, S_IDLE, type MqttSession, type SessionConfig, type SessionLi
 import { ValidationError, checkFlag, checkInteger, checkTopicFilter, checkTopicName } from "cellmqtt/modem/validate";
 import type { AlarmTimer } from "cellmqtt/at/port";
 import { checkQos, payloadBytes, sessionConfig, type ConnectOptions } from "./options.ts";
+import { threwText, traceLine } from "./app-code.ts";
 
 export { MqttError } from "cellmqtt/modem/errors";
 export { ValidationError } from "cellmqtt/modem/validate";
@@ -193,6 +198,9 @@ const F_BYTE_LENGTH = "byteLength";
 const F_ID = "id";
 const F_COUNT = "count";
 const F_BUFFER = "buffer";
+const ON_READABLE = "onReadable";
+const ON_CONTROL = "onControl";
+const ON_WRITABLE = "onWritable";
 
 export default class ECMA419Client {
   static readonly CONNECT = 1;
@@ -497,8 +505,7 @@ export default class ECMA419Client {
         this.#pendingError = null;
         this.#emitControl(ECMA419Client.CONNACK, 0, 0, undefined);
         if (this.#closed) return;
-        const n = this.#budget();
-        if (n > 0) this.#onWritable?.(n);
+        this.#writable();
       },
       onReconnect: (s) => {
         if (s === session && !this.#closed) this.#logLine("reconnecting");
@@ -541,9 +548,10 @@ export default class ECMA419Client {
         this.#rxAt = 0;
         try {
           onReadable.call(this, payload.length, options);
-        } finally {
-          this.#rx = null;
+        } catch (e) {
+          this.#threw(ON_READABLE, e);
         }
+        this.#rx = null;
       },
       onSubscribed: (s, topic, ok) => {
         if (s !== session || this.#closed) return;
@@ -620,12 +628,43 @@ export default class ECMA419Client {
     msg.id = id;
     msg.returnCode = returnCode;
     msg.payload = payload;
-    onControl.call(this, msg);
+    try {
+      onControl.call(this, msg);
+    } catch (e) {
+      this.#threw(ON_CONTROL, e);
+    }
+  }
+
+  /** onWritable with the bytes the next write may carry, if any. */
+  #writable(): void {
+    const onWritable = this.#onWritable;
+    const n = this.#budget();
+    if (n === 0 || onWritable === undefined) return;
+    try {
+      onWritable.call(this, n);
+    } catch (e) {
+      this.#threw(ON_WRITABLE, e);
+    }
   }
 
   #logLine(message: string): void {
     const onLog = this.#onLog;
-    if (onLog !== undefined) onLog.call(this, `mqtt[${this.#session.id}] ${message}`);
+    if (onLog === undefined) return;
+    try {
+      onLog.call(this, `mqtt[${this.#session.id}] ${message}`);
+    } catch (e) {
+      traceLine(`mqtt[${this.#session.id}] ${threwText("onLog", e)}`);
+    }
+  }
+
+  /**
+   * The app's callback threw: reported through onLog (or trace), and goes no further, so the
+   * modem event or timer that called it finishes as if it had returned.
+   */
+  #threw(callback: string, error: unknown): void {
+    const line = threwText(callback, error);
+    if (this.#onLog !== undefined) this.#logLine(line);
+    else traceLine(`mqtt[${this.#session.id}] ${line}`);
   }
 
   // ---- ending ----
@@ -670,8 +709,12 @@ export default class ECMA419Client {
     if (due & W_FINISHED) {
       const error = this.#finalError;
       this.#finalError = null;
-      if (error !== null) this.#onError?.(error);
-      else this.#onClose?.();
+      try {
+        if (error !== null) this.#onError?.(error);
+        else this.#onClose?.();
+      } catch (e) {
+        this.#threw(error !== null ? "onError" : "onClose", e);
+      }
       return;
     }
     if (this.#closed) return;
@@ -682,10 +725,7 @@ export default class ECMA419Client {
     }
     if (due & W_ACKS) this.#acknowledge();
     if (due & W_PINGRESP && !this.#closed && this.#session.connected) this.#emitControl(ECMA419Client.PINGRESP, 0, 0, undefined);
-    if (due & W_WRITABLE && !this.#closed) {
-      const n = this.#budget();
-      if (n > 0) this.#onWritable?.(n);
-    }
+    if (due & W_WRITABLE && !this.#closed) this.#writable();
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * A minimal typed event emitter. `emit` takes at most three arguments instead of a rest
- * parameter, because rest arguments allocate an array on every call in XS.
+ * parameter, because rest arguments allocate an array on every call in XS. A listener that
+ * throws does not stop the others: the throw goes to `listenerThrew`.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Listener = (a?: any, b?: any, c?: any) => void;
@@ -37,7 +38,18 @@ export class Emitter<Events extends { [K in keyof Events]: Listener }> {
   protected emit(event: keyof Events, a?: unknown, b?: unknown, c?: unknown): boolean {
     const list = this.listeners.get(event);
     if (!list || list.length === 0) return false;
-    for (let i = 0; i < list.length; i++) list[i]!(a, b, c);
+    for (let i = 0; i < list.length; i++) {
+      try {
+        list[i]!(a, b, c);
+      } catch (e) {
+        this.listenerThrew(event, e);
+      }
+    }
     return true;
+  }
+
+  /** A listener of `event` threw `error`. By default the throw goes on to the emitter's caller. */
+  protected listenerThrew(_event: keyof Events, error: unknown): void {
+    throw error;
   }
 }

@@ -12,7 +12,7 @@
  * records how deep the stack went below the driver's call into `onReadable`, so a test can hold
  * the library to a stack budget, and a run with a device's `creation.stack` means what it says.
  */
-import { CellularModem } from "cellmqtt/modem/modem";
+import { CellularModem, type ModemOptions } from "cellmqtt/modem/modem";
 import { openModemUart } from "../../../hosts/esp32/uart.ts";
 import type { ModemUart } from "cellmqtt/host/uart";
 import Serial from "../../firmware/moddable/serial-esp32.ts";
@@ -31,11 +31,13 @@ export class Device {
   readonly logs: string[] = [];
   /** The deepest stack (slots below the driver's call) of any delivery so far. */
   deepest = 0;
+  /** Deliveries so far (each a FIFO-full or less: one `onReadable` call). */
+  deliveries = 0;
   private forwarded = 0;
   /** What the modem sent during the current step, delivered once the step's timers ran. */
   private readonly sent: Uint8Array[] = [];
 
-  constructor() {
+  constructor(options: ModemOptions = {}) {
     world.reset();
     this.uart = openModemUart({ port: 2, receive: 16, transmit: 17, baud: 115200 });
     this.serial = world.serials[world.serials.length - 1] as Serial;
@@ -45,6 +47,7 @@ export class Device {
     this.modem = new CellularModem(this.uart.engine, this.uart.clock, {
       random: seeded(3),
       log: (line) => void this.logs.push(line),
+      ...options,
     });
   }
 
@@ -53,10 +56,16 @@ export class Device {
     host.xsCounters(stackNow);
     const base = stackNow[STACK]!;
     host.xsResetStackPeak();
+    this.deliveries++;
     this.serial.modemSends(bytes);
     host.xsCounters(stackNow);
     const depth = stackNow[STACK_PEAK]! - base;
     if (depth > this.deepest) this.deepest = depth;
+  }
+
+  /** Bytes the modem sends besides its scripted answers: one delivery, in the next step. */
+  modemSends(bytes: Uint8Array): void {
+    this.sent.push(bytes);
   }
 
   /** Hands what the firmware wrote to the modem, and lets the TX FIFO drain (`onWritable`). */
