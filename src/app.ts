@@ -1,6 +1,7 @@
 import { text } from "cellmqtt/at/bytes";
 import type { AtEngine } from "cellmqtt/at/engine";
 import type { AlarmTimer, Clock } from "cellmqtt/at/port";
+import { PAYLOAD_MAX } from "cellmqtt/modem/limits";
 import { CellularModem } from "cellmqtt/modem/modem";
 import { connect, type MqttClient } from "cellmqtt/mqtt/client";
 import { INTERVAL_MAX, INTERVAL_MIN, type AppSettings } from "./settings.ts";
@@ -86,7 +87,11 @@ export class TelemetryApp {
     c.on("reconnect", () => log("reconnecting"));
     c.on("offline", (reason) => log(`offline: ${reason}`));
     c.on("close", () => log("closed"));
-    c.on("error", (e) => log(`error: ${e.message}`));
+    c.on("error", (e) => {
+      log(`error: ${e.message}`);
+      // The app subscribes to its command topic alone, so a message too large to read was a command.
+      if ("code" in e && e.code === "MESSAGE_TOO_LARGE") this.reply({ error: `command too large: at most ${PAYLOAD_MAX} bytes` });
+    });
     c.on("message", (topic, payload) => {
       if (topic === settings.topicCommands) this.command(text(payload, 0, payload.length));
     });

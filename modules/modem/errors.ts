@@ -14,7 +14,8 @@ export type MqttErrorCode =
   | "UNSUBSCRIBE_FAILED"
   | "CONNECTION_LOST"
   | "MODEM_RESTARTED"
-  | "MODEM_SILENT";
+  | "MODEM_SILENT"
+  | "MESSAGE_TOO_LARGE"; // a received message beyond the buffers, skipped
 
 /** The broker's CONNACK refusals, as the modem reports them (`ERROR: 700`..`704`). */
 const REFUSALS: readonly [MqttErrorCode, string][] = [

@@ -1,6 +1,6 @@
 import type { AtEngine, CommandOwner, RecordSink } from "cellmqtt/at/engine";
 import type { AlarmTimer, Clock } from "cellmqtt/at/port";
-import { RECORD_NONE, RECORD_OK, RESULT_OK, recordName } from "cellmqtt/at/results";
+import { RECORD_NONE, RECORD_OK, RECORD_TOO_LONG, RESULT_OK, recordName } from "cellmqtt/at/results";
 import { text } from "cellmqtt/at/bytes";
 import * as cmd from "./commands.ts";
 import { PAYLOAD_MAX } from "./limits.ts";
@@ -124,6 +124,7 @@ export class Inbound implements CommandOwner, RecordSink {
         `+MQTTREAD record ${recordName(status)}: client ${this.recordId}, topic ${this.readTopicLength} bytes` +
           `${topicEnd > topicStart ? ` "${text(bytes, topicStart, topicEnd)}"` : ""}, payload ${this.readPayloadLength} bytes; not delivered`,
       );
+      if (status === RECORD_TOO_LONG) session?.skipped(text(bytes, topicStart, topicEnd), this.readPayloadLength);
       return;
     }
     if (session === null) return;

@@ -311,6 +311,11 @@ export class MqttSession implements CommandOwner {
     this.listener.onMessage(this, topic, payload, qos);
   }
 
+  /** A message the modem announced beyond the buffers was skipped unread: an error, so the app can answer it. */
+  skipped(topic: string, payloadLength: number): void {
+    this.error("MESSAGE_TOO_LARGE", `client ${this.id}: message${topic ? ` on "${topic}"` : ""} of ${payloadLength} bytes skipped: too large`);
+  }
+
   /** The subscription's own string for an exact-topic message; null for a wildcard's. */
   intern(bytes: Uint8Array, start: number, end: number): string | null {
     return this.subs.intern(bytes, start, end);

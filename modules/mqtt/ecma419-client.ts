@@ -533,6 +533,8 @@ export default class ECMA419Client {
           case "UNSUBSCRIBE_FAILED":
           case "CONNECTION_LOST":
             return; // reported in the acknowledgement's control message
+          case "MESSAGE_TOO_LARGE":
+            return; // logged; the connection is fine
         }
         this.#pendingError = error;
         if (error.permanent) this.#defer(W_END);

@@ -111,6 +111,17 @@ describe("the telemetry app on the host, against the modem emulator and a broker
     expect(long.error).toBe("interval must be an integer from 1000 to 86400000 ms, got (40 characters, not shown)");
   });
 
+  it("a command too large for the modem's buffers is answered as too large", async () => {
+    const r = await start();
+    await until("online", () => r.received.some((m) => m.topic === "t/responses" && m.text === "online"));
+    r.peer.publish("t/commands", "x".repeat(5 * 1024), { qos: 1 });
+    const reply = await until("too-large reply", () => response(r, (b) => String(b.error).startsWith("command too large")));
+    expect(reply.error).toBe("command too large: at most 1024 bytes");
+    // The connection is fine: the next command is answered.
+    r.peer.publish("t/commands", "ping", { qos: 1 });
+    await until("pong", () => response(r, (b) => "pong" in b));
+  });
+
   it("a clean stop publishes the offline status, retained, before closing", async () => {
     const r = await start();
     await until("online", () => r.received.some((m) => m.topic === "t/responses" && m.text === "online"));
