@@ -135,7 +135,7 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
    * view of the engine's whole buffer.)
    */
   readonly stats: Int32Array;
-  private readonly tokens = new TokenTable();
+  private readonly tokens: TokenTable;
   private readonly channel: CommandChannel;
   /**
    * `bytes[handlerAt + key]` is 1 + the index in `handlers` of the key's handler, or 0: most
@@ -180,6 +180,7 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
     const words = new Int32Array(this.bytes.buffer);
     this.stats = words;
     this.fields = new Fields(words, spansAt, this.bytes);
+    this.tokens = new TokenTable(this.bytes, words);
     this.handlerAt = handlerAt;
     this.rxStage = new Uint8Array(this.bytes.buffer, stageAt, stage);
     this.stageAt = stageAt;
@@ -441,7 +442,7 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
       body = start + this.recordBody;
       while (body < end && bytes[body] === SPACE) body++;
     } else {
-      key = this.tokens.lookup(bytes, start, end);
+      key = this.tokens.lookup(start, end);
       body = this.tokens.body;
     }
     if (key >= 0 && key <= KEY_CMS) {

@@ -1,102 +1,179 @@
-import { COLON, SPACE, ascii, text } from "./bytes.ts";
+import { COLON, SPACE, codeAt } from "./bytes.ts";
 
 const SLOTS = 64; // power of two, well above the number of tokens the dialect registers
 /** Most keys a table holds. */
 export const MAX_KEYS = SLOTS >> 1; // a shift, not `/`: XS keeps a quotient as a double, and byte offsets built on one index slowly
 const MAX_TOKEN = 24;
-/** `table[OFFSETS + key]` is where key's name starts in `names`; the next entry is where it ends. */
+/** `table[OFFSETS + key]` is where key's entry starts in `packed`; the next entry is where it ends. */
 const OFFSETS = SLOTS;
+
+const COLONS = 0x3a3a3a3a;
+const ONES = 0x01010101;
+const HIGH_BITS = 0x80808080 | 0;
+const SEVEN_FS = 0x7f7f7f7f;
 
 /**
  * Maps a line's leading token (the text before `:`, or the whole line when short and
- * colon-free, like `OK` or `RDY`) to a small integer key, straight from bytes: a multiplicative
- * hash into an open-addressed table, then a byte compare. Tokens are registered at start-up.
+ * colon-free, like `RDY`) to a small integer key, straight from the bytes of the engine's
+ * buffer: a hash into an open-addressed table, then a compare. Tokens are registered at
+ * start-up.
  *
- * The names live back to back in one byte array and the hash slots and name offsets share one
- * Int16Array: in XS every array and typed array costs several heap slots of its own.
+ * The line is read four bytes at a time through a word view of the same buffer, as XS charges
+ * about as much for a byte as for a word: the colon is found a word per step, and the token is
+ * compared as little-endian words (its last word's bytes past the token zeroed) against names
+ * stored the same way. Each key's entry in `packed` is its length, then its words; the hash
+ * slots and the entries' offsets share one Int16Array: in XS every array costs heap slots.
  */
 export class TokenTable {
   /** Where the body starts in the last looked-up line: after `:` and spaces, else the line start. */
   body = 0;
   private readonly table = new Int16Array(SLOTS + MAX_KEYS + 1).fill(-1);
-  private names = new Uint8Array(0);
-  /** After a lookup that found nothing: the free slot where the token would go. */
-  private free = -1;
+  private packed = new Int32Array(0);
   private count = 0;
 
-  constructor() {
+  /**
+   * `words` views `bytes`' whole buffer. Lookups read whole words, so up to four bytes past a
+   * token: the engine's buffer goes on past its receive ring.
+   */
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly words: Int32Array,
+  ) {
     this.table[OFFSETS] = 0;
   }
 
   /** Registers `name` (start-up only) and returns its key; the same name gives the same key. */
   register(name: string): number {
-    const pattern = ascii(name);
-    const n = pattern.length;
-    // Neither could ever match a line: `lookup` reads a token up to its colon, within MAX_TOKEN bytes.
-    if (n > MAX_TOKEN || pattern.indexOf(COLON) >= 0) throw new Error(`not an AT token: ${name}`);
-    const found = this.lookup(pattern, 0, n);
-    if (found >= 0) return found;
+    let n = 0;
+    let colon = false;
+    for (let c = codeAt(name, 0); c === c; c = codeAt(name, ++n)) if (c === COLON) colon = true; // NaN past the end
+    // None could ever match a line: `lookup` reads a token up to its colon, within MAX_TOKEN bytes.
+    if (n === 0 || n > MAX_TOKEN || colon) throw new Error(`not an AT token: ${name}`);
+    const entry = new Int32Array(1 + ((n + 3) >> 2));
+    entry[0] = n;
+    for (let i = 0; i < n; i++) entry[1 + (i >> 2)] |= (codeAt(name, i) & 0xff) << ((i & 3) << 3);
+    const t = this.table;
+    let slot = slotOf(n, entry[1]!, entry.length > 2 ? entry[2]! : 0);
+    for (let key = t[slot]!; key >= 0; key = t[slot]!) {
+      if (this.matches(key, entry)) return key;
+      slot = (slot + 1) & (SLOTS - 1);
+    }
     if (this.count >= MAX_KEYS) throw new Error("too many AT tokens");
     const key = this.count++;
-    const t = this.table;
     const at = t[OFFSETS + key]!;
-    // Start-up only: the names grow by one copy per token; the old array becomes garbage.
-    const names = new Uint8Array(at + n);
-    names.set(this.names, 0);
-    names.set(pattern, at);
-    this.names = names;
-    t[OFFSETS + key + 1] = at + n;
-    t[this.free] = key;
+    // Start-up only: the entries grow by one copy per token; the old array becomes garbage.
+    const packed = new Int32Array(at + entry.length);
+    packed.set(this.packed, 0);
+    packed.set(entry, at);
+    this.packed = packed;
+    t[OFFSETS + key + 1] = at + entry.length;
+    t[slot] = key;
     return key;
   }
 
   name(key: number): string {
     if (key < 0 || key >= this.count) return "";
-    return text(this.names, this.table[OFFSETS + key]!, this.table[OFFSETS + key + 1]!);
+    const at = this.table[OFFSETS + key]!;
+    const n = this.packed[at]!;
+    let s = "";
+    for (let i = 0; i < n; i++) s += String.fromCharCode((this.packed[at + 1 + (i >> 2)]! >>> ((i & 3) << 3)) & 0xff);
+    return s;
   }
 
-  /** Key of the line [start, end), or -1; sets `body`. */
-  lookup(bytes: Uint8Array, start: number, end: number): number {
+  /** Key of the line bytes[start, end) of the engine's buffer, or -1; sets `body`. */
+  lookup(start: number, end: number): number {
+    const words = this.words;
     const limit = end - start > MAX_TOKEN ? start + MAX_TOKEN : end;
-    let e = start;
-    while (e < limit && bytes[e] !== COLON) e++;
+    // The first colon, a word per step; the bytes of the first word before `start` masked to
+    // 0x7F, which is no colon.
+    const shift = (start & 3) << 3;
+    let i = start - (start & 3);
+    let w = words[i >> 2]! | (SEVEN_FS & ((1 << shift) - 1));
+    let e = limit;
+    for (;;) {
+      const x = w ^ COLONS; // a zero byte where w has a colon
+      const z = (x - ONES) & ~x & HIGH_BITS; // its lowest 0x80 bit marks the first colon
+      if (z !== 0) {
+        const low = z & -z;
+        const k = i + (low === 0x80 ? 0 : low === 0x8000 ? 1 : low === 0x800000 ? 2 : 3);
+        if (k < limit) e = k;
+        break;
+      }
+      i += 4;
+      if (i >= limit) break;
+      w = words[i >> 2]!;
+    }
     if (e === limit) {
       this.body = start;
       if (end !== limit) return -1;
     } else {
+      const b = this.bytes;
       let body = e + 1;
-      while (body < end && bytes[body] === SPACE) body++;
+      while (body < end && b[body] === SPACE) body++;
       this.body = body;
     }
-    // The token is [start, e).
+    // The token is [start, e). Its first two words (as `tokenWord` makes them) pick the slot.
     const n = e - start;
-    const t = this.table;
-    const names = this.names;
-    let slot = 0;
-    if (n > 0) {
-      // Slot from the token's length and three of its bytes, not all of them: the compare
-      // below reads them all anyway. The bytes sampled tell this dialect's tokens apart
-      // (`+MQTTPUB`/`+MQTTSUB` differ at 5, `+CME`/`+CMS ERROR` at 3), and the constants put the
-      // modem layer's tokens in distinct slots; a collision costs a probe.
-      const h = n * 961 + bytes[start + (n > 3 ? 3 : 0)]! * 5 + bytes[start + (n > 5 ? 5 : n - 1)]! + bytes[e - 1]! * 7;
-      slot = (h ^ (h >> 3)) & (SLOTS - 1);
+    const at = start >> 2;
+    let w0 = words[at]!;
+    let w1 = words[at + 1]!;
+    if (shift !== 0) {
+      w0 = (w0 >>> shift) | (w1 << (32 - shift));
+      w1 = (w1 >>> shift) | (words[at + 2]! << (32 - shift));
     }
-    for (;;) {
+    if (n < 8) {
+      if (n < 4) {
+        w0 &= (1 << (n << 3)) - 1;
+        w1 = 0;
+      } else w1 &= (1 << ((n - 4) << 3)) - 1;
+    }
+    let h = w0 ^ w1 ^ n; // as `slotOf`
+    h ^= h >>> 4;
+    h ^= h >>> 20;
+    const t = this.table;
+    const packed = this.packed;
+    for (let slot = h & (SLOTS - 1); ; slot = (slot + 1) & (SLOTS - 1)) {
       const key = t[slot]!;
-      if (key < 0) {
-        this.free = slot;
-        return -1;
-      }
-      let p = t[OFFSETS + key]!;
-      if (t[OFFSETS + key + 1]! - p === n) {
-        let i = start;
-        while (i < e && names[p] === bytes[i]) {
-          i++;
-          p++;
-        }
-        if (i === e) return key;
-      }
-      slot = (slot + 1) & (SLOTS - 1);
+      if (key < 0) return -1;
+      const p = t[OFFSETS + key]!;
+      if (packed[p] !== n || packed[p + 1] !== w0 || (n > 4 && packed[p + 2] !== w1)) continue;
+      // Tokens longer than eight bytes: the rest of their words.
+      let k = 2;
+      while (k << 2 < n && packed[p + 1 + k] === tokenWord(words, start, k, n)) k++;
+      if (k << 2 >= n) return key;
     }
   }
+
+  /** True if key's entry equals `entry` (a length and words, as `packed` holds them). */
+  private matches(key: number, entry: Int32Array): boolean {
+    const at = this.table[OFFSETS + key]!;
+    if (this.table[OFFSETS + key + 1]! - at !== entry.length) return false;
+    for (let k = 0; k < entry.length; k++) if (this.packed[at + k] !== entry[k]) return false;
+    return true;
+  }
 }
+
+/**
+ * The slot a token starts probing at, from its length and first two words (`lookup` computes
+ * it inline). The shifts put the dialect's tokens in distinct slots; a collision costs a probe.
+ */
+function slotOf(n: number, w0: number, w1: number): number {
+  let h = w0 ^ w1 ^ n;
+  h ^= h >>> 4;
+  h ^= h >>> 20;
+  return h & (SLOTS - 1);
+}
+
+/**
+ * Bytes [4k, 4k + 4) of the token at `start` as a little-endian word, those at n and past it
+ * zeroed. Two aligned words shifted together when the token does not start on a word.
+ */
+function tokenWord(words: Int32Array, start: number, k: number, n: number): number {
+  const at = (start >> 2) + k;
+  const shift = (start & 3) << 3;
+  let w = shift === 0 ? words[at]! : (words[at]! >>> shift) | (words[at + 1]! << (32 - shift));
+  const left = n - (k << 2);
+  if (left < 4) w &= (1 << (left << 3)) - 1;
+  return w;
+}
+
