@@ -106,34 +106,28 @@ export class Fields {
     let i = start;
     while (i < end && bytes[i] === SPACE) i++;
     if (i >= end) return this.slowInts(bytes, start, end, out);
-    for (;;) {
-      // A field: digits, then spaces, then a comma or the end.
-      const from = i;
-      let v = 0;
-      let c = 0;
-      while (i < end) {
-        c = bytes[i]!;
-        if (c < DIGIT_0 || c > DIGIT_9) break;
-        v = v * 10 + c - DIGIT_0;
-        i++;
-      }
-      const digits = i - from;
-      while (i < end && (c = bytes[i]!) === SPACE) i++;
-      if (i < end && c !== COMMA) return this.slowInts(bytes, start, end, out);
+    // One pass, a byte per step: a field is digits, then spaces, then a comma or the end.
+    let v = 0;
+    let digits = 0;
+    let spaced = false;
+    for (; i < end; i++) {
+      const d = bytes[i]! - DIGIT_0;
+      if (d >= 0 && d <= 9) {
+        if (spaced) return this.slowInts(bytes, start, end, out); // `1 2`
+        v = v * 10 + d;
+        digits++;
+      } else if (d === COMMA - DIGIT_0) {
+        if (n < room) out[n] = digits > 0 && v <= 0x7fffffff ? v : -1;
+        if (++n === MAX_FIELDS) return this.slowInts(bytes, start, end, out);
+        v = digits = 0;
+        spaced = false;
+      } else if (d === SPACE - DIGIT_0) spaced = digits > 0; // spaces before a field's digits are skipped
+      else return this.slowInts(bytes, start, end, out);
+    }
+    // As in `parse`: a body ending in `,` has an empty last field, one ending in `, ` none.
+    if (digits > 0 || bytes[end - 1] === COMMA) {
       if (n < room) out[n] = digits > 0 && v <= 0x7fffffff ? v : -1;
       n++;
-      if (i >= end) break;
-      if (n === MAX_FIELDS) return this.slowInts(bytes, start, end, out);
-      i++; // the comma
-      while (i < end && bytes[i] === SPACE) i++;
-      if (i >= end) {
-        // As in `parse`: a body ending in `,` has an empty last field, one ending in `, ` none.
-        if (bytes[end - 1] === COMMA) {
-          if (n < room) out[n] = -1;
-          n++;
-        }
-        break;
-      }
     }
     this.count = 0;
     return n;
