@@ -7,37 +7,14 @@ import Preference from "preference";
 import Instrumentation from "instrumentation";
 import { openModemUart } from "cellmqtt/host/uart";
 import { TelemetryApp } from "./app.ts";
-import { SETTING_KEYS, resolveSettings, type AppSettings } from "./settings.ts";
-
-/** Preference domain for settings changed on the device (NVS: at most 15 characters). */
-const DOMAIN = "cellmqtt";
+import { resolveSettings, saveSetting, savedSettings } from "./settings.ts";
 
 function log(line: string): void {
   trace(`cellmqtt: ${line}\n`);
 }
 
-function savedSettings(): Record<string, unknown> {
-  const saved: Record<string, unknown> = {};
-  for (const key of SETTING_KEYS) {
-    // NVS keys are at most 15 characters; longer setting names are not saved.
-    if (key.length > 15) continue;
-    const value = Preference.get(DOMAIN, key);
-    if (value !== undefined) saved[key] = value;
-  }
-  return saved;
-}
-
-function save(key: keyof AppSettings, value: string | number): void {
-  if (key.length > 15) return;
-  try {
-    Preference.set(DOMAIN, key, value);
-  } catch (e) {
-    log(`could not save ${key}: ${String(e)}`);
-  }
-}
-
 const heapIndex = Instrumentation.map("System Free Memory");
-const settings = resolveSettings(log, config, savedSettings());
+const settings = resolveSettings(log, config, savedSettings(Preference));
 const uart = openModemUart();
 const app = new TelemetryApp(
   {
@@ -45,7 +22,7 @@ const app = new TelemetryApp(
     clock: uart.clock,
     log,
     freeHeap: () => (heapIndex === undefined ? -1 : (Instrumentation.get(heapIndex) ?? -1)),
-    save,
+    save: (key, value) => saveSetting(Preference, key, value, log),
     resetModem: () => {
       if (!uart.pulseReset(300)) uart.pulsePower(1200);
     },

@@ -39,8 +39,54 @@ export const DEFAULT_SETTINGS: AppSettings = {
 /** Settings whose values never appear in a warning or a log line. */
 export const SECRET_KEYS: readonly (keyof AppSettings)[] = ["mqttPassword", "mqttUser"];
 
-/** Keys a device may override at run time (stored with `preference`, domain "cellmqtt"). */
+/** Keys a device may override at run time (stored with `preference`, see PREFERENCE_KEYS). */
 export const SETTING_KEYS = Object.keys(DEFAULT_SETTINGS) as (keyof AppSettings)[];
+
+/**
+ * Where saved settings live: `preference` domain and one key per setting. On the ESP32 the
+ * preference store is NVS, which refuses domains and keys longer than 15 characters (and
+ * string values over 4000 bytes), so each setting has a key that fits.
+ */
+export const PREFERENCE_DOMAIN = "cellmqtt";
+export const PREFERENCE_KEYS: Readonly<Record<keyof AppSettings, string>> = {
+  mqttHost: "mqttHost",
+  mqttPort: "mqttPort",
+  mqttClientId: "mqttClientId",
+  mqttUser: "mqttUser",
+  mqttPassword: "mqttPassword",
+  mqttKeepalive: "mqttKeepalive",
+  mqttTls: "mqttTls",
+  apn: "apn",
+  topicTelemetry: "topicTelemetry",
+  topicCommands: "topicCommands",
+  topicResponses: "topicResponses",
+  telemetryInterval: "interval",
+};
+
+/** The part of Moddable's `preference` module the settings use. */
+export interface PreferenceStore {
+  get(domain: string, key: string): unknown;
+  set(domain: string, key: string, value: string | number | boolean | ArrayBuffer): void;
+}
+
+/** The settings saved on the device, by setting name (a layer for resolveSettings). */
+export function savedSettings(store: PreferenceStore): Record<string, unknown> {
+  const saved: Record<string, unknown> = {};
+  for (const key of SETTING_KEYS) {
+    const value = store.get(PREFERENCE_DOMAIN, PREFERENCE_KEYS[key]);
+    if (value !== undefined) saved[key] = value;
+  }
+  return saved;
+}
+
+/** Saves one setting; a store that refuses it is reported through `warn`, not thrown. */
+export function saveSetting(store: PreferenceStore, key: keyof AppSettings, value: string | number, warn: (message: string) => void): void {
+  try {
+    store.set(PREFERENCE_DOMAIN, PREFERENCE_KEYS[key], value);
+  } catch (e) {
+    warn(`could not save ${key}: ${String(e)}`);
+  }
+}
 
 /** Telemetry interval bounds, ms. */
 export const INTERVAL_MIN = 1000;
