@@ -43,6 +43,7 @@ import {
 } from "./results.ts";
 import type { ByteRing } from "./ring.ts";
 import { RecordReader, TOPIC_ROOM, type RecordListener, type RecordSink } from "./records.ts";
+import { secretAt } from "./redact.ts";
 import { Scanner, type ScanSink } from "./scanner.ts";
 import { MAX_KEYS, TokenTable } from "./tokens.ts";
 
@@ -62,7 +63,10 @@ export interface LineHandler {
  */
 export type ErrorClaim = (code: number, owner: CommandOwner | null, tag: number) => boolean;
 
-/** Told of engine events worth logging; `bytes[start, end)` is the line concerned, if any. */
+/**
+ * Told of engine events worth logging; `bytes[start, end)` is the line concerned, if any, cut
+ * short before a secret (print it with `lineText` from redact.ts, which marks the cut).
+ */
 export type NoticeListener = (notice: number, bytes: Uint8Array, start: number, end: number) => void;
 
 export interface AtEngineOptions {
@@ -455,6 +459,12 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
     }
     const channel = this.channel;
     if (channel.step !== STEP_IN && this.outOfStep(key, bytes, start, body, end)) return;
+    if (key < 0 && secretAt(bytes, start, end) >= 0) {
+      // A command echoed after stray bytes (`zzAT+MQTTUSER=...`): no owner sees its password.
+      this.stats[STAT_ECHOES]++;
+      this.notice(NOTICE_UNHANDLED_LINE, start, end);
+      return;
+    }
     const owner = channel.current;
     if (owner !== null && (key < 0 || key === channel.currentKey)) {
       if (owner.onResponse(channel.currentTag, key, bytes, key < 0 ? start : body, end)) return;
@@ -558,8 +568,11 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
     }
   }
 
+  /** Tells the listener; a line holding a secret is cut before it (see `secretAt`), so no log can show it. */
   private notice(notice: number, start: number, end: number): void {
     const listener = this.onNotice;
-    if (listener !== null) listener(notice, this.bytes, start, end);
+    if (listener === null) return;
+    const cut = end > start ? secretAt(this.bytes, start, end) : -1;
+    listener(notice, this.bytes, start, cut >= 0 ? cut : end);
   }
 }

@@ -1,6 +1,7 @@
 import type { AtEngine, LineHandler } from "cellmqtt/at/engine";
 import type { Clock } from "cellmqtt/at/port";
 import { NOTICE_RESYNCED, NOTICE_SYNC_TIMEOUT, NOTICE_TIMEOUT, noticeName } from "cellmqtt/at/results";
+import { lineText } from "cellmqtt/at/redact";
 import { text } from "cellmqtt/at/bytes";
 import { isRefusal } from "./errors.ts";
 import { APN_MAX } from "./limits.ts";
@@ -70,7 +71,7 @@ export class CellularModem implements NetworkListener, LineHandler {
     engine.listen(engine.token("ERROR"), this);
     engine.errorClaim = (code, owner, tag) => this.claimRefusal(code, owner, tag);
     engine.onNotice = (notice, b, start, end) => {
-      this.log_(`at: ${noticeName(notice)}${end > start ? `: ${text(b, start, end)}` : ""}`);
+      this.log_(`at: ${noticeName(notice)}${end > start ? `: ${lineText(b, start, end)}` : ""}`);
       if (notice === NOTICE_TIMEOUT) this.timedOut();
       else if (notice === NOTICE_SYNC_TIMEOUT) this.syncUnanswered();
       else if (notice === NOTICE_RESYNCED) this.syncMisses = 0;
