@@ -22,6 +22,8 @@ export interface CommandOwner {
 export interface ChannelListener {
   /** The command in flight went unanswered and was given up. */
   timedOut(tag: number): void;
+  /** The command in flight has waited its timeout for `>` (or to finish its payload); it waits `promptGraceMs` more. */
+  promptOverdue(tag: number): void;
   /** A sync command went unanswered; the channel waits for quiet and tries again. */
   syncTimedOut(): void;
   /** Filler bytes were written in place of a payload the modem may have been collecting. */
@@ -71,6 +73,8 @@ export interface StepOptions {
   quietMs: number;
   /** How long a sync may go unanswered before it is tried again. */
   syncTimeoutMs: number;
+  /** How much longer than its timeout a command waits for its `>` before it is given up. */
+  promptGraceMs: number;
 }
 
 /**
@@ -81,6 +85,12 @@ export interface StepOptions {
  * step, and `OK` never ends a command whose payload has not all been handed over (so a stale `OK`
  * cannot end a publish waiting for its `>`). A payload is written only after its own command's
  * `>`, seen in step. See `STEP_IN` for what happens after a command is given up.
+ *
+ * A command waiting for `>` is not given up at its timeout: the modem may hold its line (a
+ * stall) and ask for exactly its payload later, and any byte written meanwhile would be taken
+ * as payload. So it waits `promptGraceMs` longer, writing nothing, and a `>` then still gets its
+ * exact payload (the command goes on to its own result). Only after that is it given up, with
+ * filler in place of what the modem may be collecting (see `giveUp`).
  */
 export class CommandChannel {
   /**
@@ -134,6 +144,9 @@ export class CommandChannel {
   private readonly sync: Uint8Array;
   private readonly quietMs: number;
   private readonly syncTimeoutMs: number;
+  private readonly promptGraceMs: number;
+  /** The command in flight is past its timeout, waiting for its `>` (or budget for its payload). */
+  private overdue = false;
 
   /**
    * `table[tableAt, tableAt + depth * RECORD_SIZE)` holds the queued commands' numbers: a region
@@ -174,6 +187,7 @@ export class CommandChannel {
     this.sync = step.sync;
     this.quietMs = step.quietMs;
     this.syncTimeoutMs = step.syncTimeoutMs;
+    this.promptGraceMs = step.promptGraceMs;
   }
 
   /** Commands queued, including the one in flight. */
@@ -295,6 +309,7 @@ export class CommandChannel {
     if (--this.count === 0) this.txHead = this.txTail = this.txBase;
     else this.txHead += table[r + LINE_LENGTH]! + table[r + DATA_LENGTH]!;
     this.phase = IDLE;
+    this.overdue = false;
     this.scanner.promptWanted = false;
     // With more queued, the next command's start re-arms the timer; a firing before that finds
     // the channel idle and does nothing.
@@ -380,6 +395,13 @@ export class CommandChannel {
     if (this.phase === SENDING_DATA) {
       if (!this.write(this.bytes, this.txHead + lineLength, table[r + DATA_LENGTH]!)) return;
       this.phase = AWAITING_RESULT;
+      if (this.overdue) {
+        // The payload went out late: the result gets the command's full timeout from now.
+        this.overdue = false;
+        const ms = table[r + TIMEOUT]!;
+        this.deadline = this.clock.now() + ms;
+        this.timer.schedule(ms);
+      }
     }
   }
 
@@ -482,6 +504,14 @@ export class CommandChannel {
       const late = this.deadline - this.clock.now();
       if (late > 0) {
         this.timer.schedule(late);
+        return;
+      }
+      const phase = this.phase;
+      if ((phase === AWAITING_PROMPT || phase === SENDING_DATA) && !this.overdue) {
+        this.overdue = true;
+        this.deadline = this.clock.now() + this.promptGraceMs;
+        this.timer.schedule(this.promptGraceMs);
+        this.listener.promptOverdue(this.currentTag);
         return;
       }
       this.giveUp(RESULT_TIMEOUT);

@@ -7,6 +7,7 @@ import {
   NOTICE_FILLER,
   NOTICE_INPUT_DROPPED,
   NOTICE_LINE_TOO_LONG,
+  NOTICE_PROMPT_OVERDUE,
   NOTICE_RECORD_CUT,
   NOTICE_RECORD_MALFORMED,
   NOTICE_RECORD_SKIPPED,
@@ -30,6 +31,7 @@ import {
   STAT_FILLER_BYTES,
   STAT_LINES,
   STAT_OVERFLOWS,
+  STAT_PROMPTS_OVERDUE,
   STAT_RECORDS,
   STAT_RECORDS_CUT,
   STAT_RECORDS_MALFORMED,
@@ -94,6 +96,12 @@ export interface AtEngineOptions {
   quietMs?: number;
   /** How long a sync may go unanswered before it is sent again (ms). */
   syncTimeoutMs?: number;
+  /**
+   * How much longer than its timeout a command waits for its `>` before it is given up (ms):
+   * longer than the modem may stall, since after it, filler goes where the modem may collect a
+   * payload.
+   */
+  promptGraceMs?: number;
   /** How long the line may fall silent in the middle of a `+MQTTREAD` record before it is cut (ms). */
   recordGapMs?: number;
 }
@@ -123,6 +131,11 @@ function align4(n: number): number {
  * flight, its own responses to its owner, every other line to the unsolicited handlers), and
  * commands -> transmit region -> UART. All buffers are regions of one ArrayBuffer made here;
  * after construction the byte, line and command paths allocate nothing.
+ *
+ * Lines are framed by their line ends, so a line cannot hold CR or LF: a mode-0 `+MQTTMSG`
+ * line is handed over as it is, up to its first line end, and a payload holding one is cut
+ * there (the rest reads as lines of its own). Only mode 1's `+MQTTREAD` records, framed by
+ * their lengths (`readRecords`), carry any byte.
  */
 export class AtEngine implements ScanSink, ChannelListener, RecordListener {
   // Fields in the order the byte and line paths use them: XS finds an instance's properties by
@@ -206,6 +219,7 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
         sync: ascii(`${options.sync?.line ?? "AT+CSQ=?"}\r`),
         quietMs: options.quietMs ?? 500,
         syncTimeoutMs: options.syncTimeoutMs ?? 2000,
+        promptGraceMs: options.promptGraceMs ?? 20_000,
       },
     );
     this.tokens.register("OK");
@@ -535,6 +549,11 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
   timedOut(): void {
     this.stats[STAT_TIMEOUTS]++;
     this.notice(NOTICE_TIMEOUT, 0, 0);
+  }
+
+  promptOverdue(): void {
+    this.stats[STAT_PROMPTS_OVERDUE]++;
+    this.notice(NOTICE_PROMPT_OVERDUE, 0, 0);
   }
 
   syncTimedOut(): void {

@@ -41,6 +41,8 @@ export const NOTICE_RECORD_MALFORMED = 9;
 export const NOTICE_RECORD_SKIPPED = 10;
 /** The line fell silent in the middle of a `+MQTTREAD` record: dropped. */
 export const NOTICE_RECORD_CUT = 11;
+/** A command waited its timeout for `>`; it waits a grace period more before it is given up. */
+export const NOTICE_PROMPT_OVERDUE = 12;
 
 const NOTICES = [
   "line too long, dropped",
@@ -55,6 +57,7 @@ const NOTICES = [
   "malformed +MQTTREAD record dropped",
   "+MQTTREAD record longer than the buffers skipped",
   "+MQTTREAD record cut short by silence, dropped",
+  "prompt overdue, still waiting",
 ];
 
 export function noticeName(notice: number): string {
@@ -90,8 +93,10 @@ export const STAT_RECORDS_MALFORMED = 12;
 export const STAT_RECORDS_SKIPPED = 13;
 /** Records cut short because the line fell silent. */
 export const STAT_RECORDS_CUT = 14;
+/** Commands that waited past their timeout for `>` (given up or not). */
+export const STAT_PROMPTS_OVERDUE = 15;
 /** How many counters there are. */
-export const STAT_COUNT = 15;
+export const STAT_COUNT = 16;
 
 /** How a `+MQTTREAD` record ended (`RecordSink.onRecordEnd`). */
 export const RECORD_OK = 0;

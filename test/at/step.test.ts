@@ -7,6 +7,8 @@ import { bytesOf, splitAt } from "../support/mock-uart.ts";
 const SYNC = "AT+CSQ=?\r";
 const SYNC_ANSWER = "\r\n+CSQ: (0-31,99),(0-7,99)\r\n\r\nOK\r\n";
 const QUIET = 500;
+/** How much longer than its timeout a command waits for its `>`. */
+const GRACE = 20_000;
 
 /** Feeds `text` cut at `cuts` (every way of splitting must give the same outcome). */
 function feed(r: Recorder, text: string, cuts: readonly number[] = []): void {
@@ -161,7 +163,7 @@ describe("command bytes and payload bytes never swap", () => {
     const r = new Recorder();
     r.queue({ line: PUB, data: DATA, timeoutMs: 500 });
     r.queue({ line: "AT+CSQ", response: "+CSQ" });
-    r.clock.advance(500);
+    r.clock.advance(500 + GRACE);
     expect(told(r)).toEqual(["final 1 timeout"]);
     // A late prompt: no reason to write the payload, nor anything else.
     feed(r, "\r\n> ");
@@ -189,9 +191,30 @@ describe("command bytes and payload bytes never swap", () => {
     r.engine.writable(line.length + 1);
     feed(r, ">");
     r.engine.writable(10);
-    r.clock.advance(500 + QUIET);
+    r.clock.advance(500 + GRACE + QUIET);
     r.engine.writable(64);
     expect(r.uart.text()).toBe(line + "\r" + "Z".repeat(10) + "0".repeat(30) + "\r");
+  });
+
+  it("a prompt late past the command's timeout but within the grace gets the exact payload, and the command its own result", () => {
+    const late = "\r\n>";
+    for (const cuts of cutsOf(late, 7)) {
+      const r = new Recorder();
+      r.queue({ line: PUB, data: DATA, timeoutMs: 500 });
+      r.queue({ line: "AT+CSQ", response: "+CSQ" });
+      r.clock.advance(500 + GRACE - 1);
+      expect(r.uart.text()).toBe(PUB + "\r");
+      feed(r, "\r\nOK\r\n"); // stale: still no reason to end it
+      feed(r, late, cuts);
+      expect(r.uart.text()).toBe(PUB + "\rA\rB");
+      // The result gets the command's own timeout from the payload on.
+      r.clock.advance(499);
+      feed(r, "\r\nOK\r\n\r\n+MQTTPUB: 1,1\r\n");
+      expect(told(r)).toEqual(["final 1 OK", "urc +MQTTPUB 1,1"]);
+      expect(r.uart.text()).toBe(PUB + "\rA\rBAT+CSQ\r");
+      expect(r.engine.inStep).toBe(true);
+      expect(r.engine.stats[STAT_FILLER_BYTES]).toBe(0);
+    }
   });
 
   it("ERROR in place of the prompt ends the publish in step: no filler, no sync", () => {
