@@ -320,6 +320,7 @@ export class CommandChannel {
 
   /** Ends every queued command with RESULT_CANCELLED and trusts the line again (the modem rebooted). */
   cancelAll(): void {
+    this.pumping = false; // a port that threw in `write` left it set
     this.step = STEP_IN;
     this.fillerLeft = 0;
     this.staleKey = -2;
@@ -356,16 +357,15 @@ export class CommandChannel {
       this.pumpAgain = true;
       return;
     }
+    // No try/finally: it would cost XS more than a command's start. A port whose `write` throws
+    // leaves `pumping` set, and the channel writes nothing more until `cancelAll` (a reset).
     this.pumping = true;
-    try {
-      do {
-        this.pumpAgain = false;
-        if (this.step === STEP_IN) this.pumpOnce();
-        else this.pumpOutOfStep();
-      } while (this.pumpAgain);
-    } finally {
-      this.pumping = false;
-    }
+    do {
+      this.pumpAgain = false;
+      if (this.step === STEP_IN) this.pumpOnce();
+      else this.pumpOutOfStep();
+    } while (this.pumpAgain);
+    this.pumping = false;
   }
 
   private pumpOnce(): void {
