@@ -158,12 +158,15 @@ export class EngineDriver implements CommandOwner, LineHandler, RecordSink {
     } else this.sample(bytes, topicStart, topicEnd, 0, 0);
     ev.message(EV_READ, this.id, this.qos);
     const s = this.sampled;
-    ev.fold(this.tlen);
-    if (ev.full) ev.fold(this.topicHash);
-    else ev.samples(this.tlen, s[0]!, s[1]!, s[2]!);
-    ev.fold(this.plen);
-    if (ev.full) ev.fold(this.payloadHash);
-    else ev.samples(this.plen, s[3]!, s[4]!, s[5]!);
+    if (ev.full) {
+      ev.fold(this.tlen);
+      ev.fold(this.topicHash);
+      ev.fold(this.plen);
+      ev.fold(this.payloadHash);
+    } else {
+      ev.samples(this.tlen, s[0]!, s[1]!, s[2]!);
+      ev.samples(this.plen, s[3]!, s[4]!, s[5]!);
+    }
   }
 
   /** Takes the sampled positions `first` to `first + 2` that `bytes[start, end)`, at `offset`, holds. */
