@@ -8,7 +8,15 @@
  */
 import { AtEngine, type CommandOwner, type LineHandler, type RecordSink } from "cellmqtt/at/engine";
 import type { AlarmTimer, Clock, TxPort } from "cellmqtt/at/port";
-import { RECORD_OK, RESULT_CME_ERROR, RESULT_ERROR, RESULT_OK } from "cellmqtt/at/results";
+import {
+  RECORD_OK,
+  RESULT_CME_ERROR,
+  RESULT_ERROR,
+  RESULT_OK,
+  STAT_PROMPTS_OVERDUE,
+  STAT_RESYNCS,
+  STAT_UNMATCHED,
+} from "cellmqtt/at/results";
 import { assertEqual, budget, run, test } from "../harness.ts";
 
 function ascii(s: string): Uint8Array {
@@ -34,6 +42,35 @@ class StillClock implements Clock, AlarmTimer {
   }
 }
 
+/** A clock moved by hand, with the one timer the engine makes; firing it allocates nothing. */
+class HandClock implements Clock, AlarmTimer {
+  time = 0;
+  due = -1;
+  private fire: () => void = () => {};
+  now(): number {
+    return this.time;
+  }
+  timer(fire: () => void): AlarmTimer {
+    this.fire = fire;
+    return this;
+  }
+  schedule(ms: number): void {
+    this.due = this.time + ms;
+  }
+  cancel(): void {
+    this.due = -1;
+  }
+  advance(ms: number): void {
+    const end = this.time + ms;
+    while (this.due >= 0 && this.due <= end) {
+      this.time = this.due;
+      this.due = -1;
+      this.fire();
+    }
+    this.time = end;
+  }
+}
+
 /** Counts what the engine writes. */
 class CountingPort implements TxPort {
   written = 0;
@@ -45,7 +82,7 @@ class CountingPort implements TxPort {
 /** Owner and handler of everything; keeps only numbers. */
 class Driver implements CommandOwner, LineHandler, RecordSink {
   readonly port = new CountingPort();
-  readonly clock = new StillClock();
+  readonly clock: Clock;
   readonly engine: AtEngine;
   // Keys as fields: `record["+MQTTMSG"]` (a literal computed key) allocates 32 chunk bytes in XS.
   readonly keyCsq: number;
@@ -62,8 +99,9 @@ class Driver implements CommandOwner, LineHandler, RecordSink {
   topicMatches = 0;
   private readonly topic = ascii("devices/abc/cmd");
 
-  constructor(options: { txBudget?: number } = {}) {
-    this.engine = new AtEngine({ tx: this.port, clock: this.clock, ...options });
+  constructor(options: { txBudget?: number; clock?: Clock } = {}) {
+    this.clock = options.clock ?? new StillClock();
+    this.engine = new AtEngine({ tx: this.port, clock: this.clock, txBudget: options.txBudget });
     for (const t of ["+CSQ", "+MQTTPUB", "+MQTTSUB", "+MQTTMSG", "+MQTTMSGI", "+MQTTREAD", "+MQTTBREAK", "RDY"]) {
       this.engine.listen(this.engine.token(t), this);
     }
@@ -247,6 +285,39 @@ budget("at: publish in length form: prompt, then 1024 data bytes", () => {
   };
 });
 
+const SYNC_ANSWER = ascii("\r\n+CSQ: (0-31,99),(0-7,99)\r\n\r\nOK\r\n");
+const LATE = ascii("\r\n+CSQ: 20,99\r\n\r\nOK\r\n");
+/** A command given up, its late answer, quiet, the sync and its answer, quiet: back in step. */
+function resyncCycle(d: Driver, clock: HandClock, i: number): void {
+  d.command(AT_CSQ, i, d.keyCsq);
+  clock.advance(5000);
+  d.engine.receive(LATE, 0, LATE.length);
+  clock.advance(500);
+  d.engine.receive(SYNC_ANSWER, 0, SYNC_ANSWER.length);
+  clock.advance(500);
+}
+
+budget("at: a command given up and step restored (late answer, quiet, sync, answer, quiet)", () => {
+  const clock = new HandClock();
+  const d = new Driver({ clock });
+  return (i) => resyncCycle(d, clock, i);
+});
+
+const AT_PUB_3 = ascii('AT+MQTTPUB=1,"t",1,0,3');
+const PAYLOAD_3 = ascii("abc");
+const LATE_PROMPT = ascii("\r\n> ");
+const PUB_ANSWER = ascii("\r\nOK\r\n\r\n+MQTTPUB: 1,1\r\n");
+budget("at: a prompt late past the timeout, within the grace: the payload, then the result", () => {
+  const clock = new HandClock();
+  const d = new Driver({ clock });
+  return (i) => {
+    d.command(AT_PUB_3, i, -1, PAYLOAD_3);
+    clock.advance(6000);
+    d.engine.receive(LATE_PROMPT, 0, LATE_PROMPT.length);
+    d.engine.receive(PUB_ANSWER, 0, PUB_ANSWER.length);
+  };
+});
+
 // The drivers above must really exercise the paths they name: one pass, checked.
 test("at: the budget drivers see the events they claim", () => {
   const d = new Driver();
@@ -278,6 +349,19 @@ test("at: the budget drivers see the events they claim", () => {
   assertEqual(d.port.written - before, AT_PUB.length + 1 + 1024, "line and data written");
   assertEqual(d.engine.queued, 0, "queue drained");
   assertEqual(d.engine.stats[2], 0, "unhandled lines");
+  const clock = new HandClock();
+  const h = new Driver({ clock });
+  resyncCycle(h, clock, 1);
+  assertEqual(h.engine.stats[STAT_RESYNCS], 1, "resynced");
+  assertEqual(h.engine.stats[STAT_UNMATCHED], 1, "late OK unmatched");
+  assertEqual(h.engine.inStep, true, "in step");
+  assertEqual(h.port.written, AT_CSQ.length + 1 + "AT+CSQ=?\r".length, "command and sync written");
+  h.command(AT_PUB_3, 2, -1, PAYLOAD_3);
+  clock.advance(6000);
+  h.engine.receive(LATE_PROMPT, 0, LATE_PROMPT.length);
+  h.engine.receive(PUB_ANSWER, 0, PUB_ANSWER.length);
+  assertEqual(h.lastResult, RESULT_OK, "late-prompt publish ends OK");
+  assertEqual(h.engine.stats[STAT_PROMPTS_OVERDUE], 1, "prompt overdue");
   const g = new Driver({ txBudget: 0 });
   g.command(AT_OPEN, 1);
   assertEqual(g.port.written, 0, "nothing written before a grant");
