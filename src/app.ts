@@ -17,6 +17,8 @@ export interface Platform {
   save?(key: keyof AppSettings, value: string | number): void;
   /** Pulses the modem's reset or power key; absent when no pin is wired. */
   resetModem?(): void;
+  /** What differs per device and per boot, to seed the reconnect jitter (see ModemOptions.seed). */
+  seed?: string;
 }
 
 /** How long to wait for `+CSQ` before publishing telemetry without a fresh reading. */
@@ -58,6 +60,7 @@ export class TelemetryApp {
       network: { apn: settings.apn },
       log: platform.log,
       ...(resetModem ? { resetModem: () => resetModem() } : {}),
+      ...(platform.seed !== undefined ? { seed: platform.seed } : {}),
     });
     this.timer = platform.clock.timer(() => this.tick());
     this.signalTimer = platform.clock.timer(() => {

@@ -7,7 +7,7 @@ import Preference from "preference";
 import Instrumentation from "instrumentation";
 import { openModemUart } from "cellmqtt/host/uart";
 import { TelemetryApp } from "./app.ts";
-import { resolveSettings, saveSetting, savedSettings } from "./settings.ts";
+import { countBoot, resolveSettings, saveSetting, savedSettings } from "./settings.ts";
 
 function log(line: string): void {
   trace(`cellmqtt: ${line}\n`);
@@ -15,6 +15,7 @@ function log(line: string): void {
 
 const heapIndex = Instrumentation.map("System Free Memory");
 const settings = resolveSettings(log, config, savedSettings(Preference));
+const boots = countBoot(Preference);
 const uart = openModemUart();
 const app = new TelemetryApp(
   {
@@ -23,6 +24,8 @@ const app = new TelemetryApp(
     log,
     freeHeap: () => (heapIndex === undefined ? -1 : (Instrumentation.get(heapIndex) ?? -1)),
     save: (key, value) => saveSetting(Preference, key, value, log),
+    // Math.random is an unseeded rand() in the simulator: the jitter needs what differs per device and boot.
+    seed: `${settings.mqttClientId}|${boots}|${Date.now()}`,
     resetModem: () => {
       if (!uart.pulseReset(300)) uart.pulsePower(1200);
     },

@@ -79,6 +79,24 @@ export function savedSettings(store: PreferenceStore): Record<string, unknown> {
   return saved;
 }
 
+/** Preference key of the boot count, which seeds the reconnect jitter with the client id. */
+export const BOOTS_KEY = "boots";
+
+/**
+ * Counts this boot: the saved count plus one, saved again (0 if the store refuses it). Devices
+ * whose clocks start the same at every boot still draw different reconnect delays each boot.
+ */
+export function countBoot(store: PreferenceStore): number {
+  const saved = store.get(PREFERENCE_DOMAIN, BOOTS_KEY);
+  const boots = typeof saved === "number" && Number.isInteger(saved) && saved >= 0 && saved < 0x7fffffff ? saved + 1 : 1;
+  try {
+    store.set(PREFERENCE_DOMAIN, BOOTS_KEY, boots);
+  } catch {
+    return 0;
+  }
+  return boots;
+}
+
 /** Saves one setting; a store that refuses it is reported through `warn`, not thrown. */
 export function saveSetting(store: PreferenceStore, key: keyof AppSettings, value: string | number, warn: (message: string) => void): void {
   try {

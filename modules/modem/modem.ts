@@ -4,6 +4,7 @@ import { NOTICE_RESYNCED, NOTICE_SYNC_TIMEOUT, NOTICE_TIMEOUT, noticeName } from
 import { lineText } from "cellmqtt/at/redact";
 import { text } from "cellmqtt/at/bytes";
 import { isRefusal } from "./errors.ts";
+import { jitterSource } from "./jitter.ts";
 import { APN_MAX } from "./limits.ts";
 import { checkQuotable } from "./validate.ts";
 import { Inbound } from "./inbound.ts";
@@ -18,8 +19,13 @@ export interface ModemOptions {
   /** Messages and payload bytes each client id may hold while offline or unacknowledged. */
   outboxMessages?: number;
   outboxBytes?: number;
-  /** Source of reconnect jitter (tests pass a seeded one). */
+  /** Source of reconnect jitter (tests pass a seeded one); replaces `seed`. */
   random?: () => number;
+  /**
+   * Something that differs per device and per boot (a client id, a saved boot count, the time):
+   * seeds the reconnect jitter, with Math.random and the clock (see jitter.ts).
+   */
+  seed?: string | number;
   /** Pulses the modem's reset or power key when it stops answering; optional. */
   resetModem?: () => void;
   /** Field log: one line per event worth knowing about. */
@@ -48,7 +54,7 @@ export class CellularModem implements NetworkListener, LineHandler {
     private readonly options: ModemOptions = {},
   ) {
     this.log_ = options.log ?? (() => {});
-    const random = options.random ?? Math.random;
+    const random = options.random ?? jitterSource(options.seed ?? "", clock);
     const quiet = loggingListener(this.log_);
     const messages = options.outboxMessages ?? 16;
     const bytes = options.outboxBytes ?? 4096;
