@@ -14,7 +14,9 @@ import { until } from "../support/wait.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const CELLMQTT = ["hosts/node/bin.mjs"];
-const EMULATOR = ["node_modules/tsx/dist/cli.mjs", "hosts/emulator/cli.ts"];
+// tsx's loader in this very process: tsx's own CLI would start a second node that a kill
+// of the first leaves running.
+const EMULATOR = ["--import", "tsx", "hosts/emulator/cli.ts"];
 
 interface Run {
   child: ChildProcess;
