@@ -166,6 +166,11 @@ export class CellularModem implements NetworkListener, LineHandler {
     this.signalListener?.(rssi, ber);
   }
 
+  onModemStuck(step: string, answer: string): void {
+    this.log_(`modem stuck at ${step} (answer: ${answer})${this.options.resetModem ? "; pulsing reset" : "; no reset hook"}`);
+    this.options.resetModem?.();
+  }
+
   onModemSilent(misses: number): void {
     this.log_(`modem silent: ${misses} commands unanswered${this.options.resetModem ? "; pulsing reset" : ""}`);
     this.options.resetModem?.();

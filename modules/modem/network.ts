@@ -1,6 +1,6 @@
 import type { AtEngine, CommandEncoder, CommandOwner } from "cellmqtt/at/engine";
 import type { AlarmTimer, Clock } from "cellmqtt/at/port";
-import { RESULT_CANCELLED, RESULT_OK, RESULT_TIMEOUT } from "cellmqtt/at/results";
+import { RESULT_CANCELLED, RESULT_OK, RESULT_TIMEOUT, resultName } from "cellmqtt/at/results";
 import * as cmd from "./commands.ts";
 
 /** What the link tells the layer above. */
@@ -9,6 +9,8 @@ export interface NetworkListener {
   onNetworkDown(reason: string): void;
   /** The modem stopped answering for `misses` commands in a row. */
   onModemSilent(misses: number): void;
+  /** A bring-up step kept failing through a resync too: time for the reset hook. */
+  onModemStuck(step: string, answer: string): void;
   /** A signal reading came in (`AT+CSQ`). */
   onSignal(rssi: number, ber: number): void;
   /** One line for the field log. */
@@ -18,7 +20,12 @@ export interface NetworkListener {
 export interface NetworkSettings {
   /** APN for the data call; "" lets the modem use its default. */
   apn: string;
-  /** Sent after sync, before anything else: the modem must report messages in this mode. */
+  /**
+   * `AT+MQTTCONF=<mode>`, sent once the data call is up (the manual's usage example dials before
+   * any MQTT command, and some firmware refuses them before): 1 (the default) announces messages
+   * for `AT+MQTTREAD`, read by length; 0 reports them in `+MQTTMSG` lines, which cannot frame a
+   * payload holding `"` or CR LF.
+   */
   receiveMode: 0 | 1;
   /** Poll interval while waiting for SIM, registration or a data call (ms). */
   pollMs: number;
@@ -32,9 +39,11 @@ export const LINK_CONFIGURING = 2;
 export const LINK_SIM = 3;
 export const LINK_REGISTERING = 4;
 export const LINK_DIALING = 5;
-export const LINK_UP = 6;
+/** The data call is up; the MQTT message mode is being set. */
+export const LINK_MQTT_SETUP = 6;
+export const LINK_UP = 7;
 
-const LINK_NAMES = ["stopped", "syncing", "configuring", "waiting for SIM", "registering", "dialing", "up"];
+const LINK_NAMES = ["stopped", "syncing", "configuring", "waiting for SIM", "registering", "dialing", "setting the message mode", "up"];
 
 // Command tags: the step each command belongs to.
 const TAG_SYNC = 1;
@@ -47,18 +56,27 @@ const TAG_COPS = 7;
 const TAG_CALL_QUERY = 8;
 const TAG_CALL = 9;
 const TAG_CSQ = 10;
+const TAG_HANG_UP = 11;
 
 const SHORT_MS = 3000;
 /** Quiet time after the first `OK` of a sync, for late answers to commands sent during boot. */
 const SETTLE_MS = 150;
 const SILENT_AFTER = 3;
 const RESET_EVERY = 30;
+/** Tries of a step whose command the modem refuses (`ERROR`) before escalating. */
+const TRIES_REFUSED = 5;
+/** Polls of a step that waits for the network (SIM not ready, not registered) before escalating. */
+const TRIES_WAITING = 30;
 
 /**
- * Network bring-up as the manual's usage example does it, as a state machine: sync with `AT`,
- * echo off, message mode, SIM ready, registered (EPS, else GPRS), operator, data call up. It
- * reruns from the right step when the modem reboots (`RDY`), the call drops (`+MIPCALL: 0`),
- * or a session reports the radio or registration lost (`+MQTTBREAK` causes 2 and 3).
+ * Network bring-up in the order of the manual's usage example, as a state machine: sync with
+ * `AT`, echo off, SIM ready, registered (EPS, else GPRS), operator, data call up, and only then
+ * the MQTT message mode (`AT+MQTTCONF` is "Pin Restricted", and some firmware refuses MQTT
+ * commands before the call). It reruns from the right step when the modem reboots (`RDY`), the
+ * call drops (`+MIPCALL: 0`), or a session reports the radio or registration lost
+ * (`+MQTTBREAK` causes 2 and 3). No step retries forever: after a bounded number of tries it
+ * escalates, first to a resync from `AT`, then to the reset hook, and logs the step and the
+ * modem's answer each time.
  */
 export class NetworkLink implements CommandOwner {
   state = LINK_STOPPED;
@@ -77,6 +95,9 @@ export class NetworkLink implements CommandOwner {
   private misses = 0;
   private settling = false;
   private dialDeadline = 0;
+  /** Failed tries of the current step, and escalations since the link was last up. */
+  private tries = 0;
+  private escalations = 0;
 
   constructor(
     private readonly engine: AtEngine,
@@ -106,9 +127,19 @@ export class NetworkLink implements CommandOwner {
     this.enter(LINK_SYNCING);
   }
 
+  /**
+   * Stops for good: cancels the timer and, if a data call is up or being made, hangs up with
+   * `AT+MIPCALL=0`. Nothing is sent after that until `start`.
+   */
   stop(): void {
+    const hangUp = this.state >= LINK_DIALING;
+    const wasUp = this.state === LINK_UP;
     this.timer.cancel();
+    this.settling = false;
     this.state = LINK_STOPPED;
+    if (wasUp) this.listener.onNetworkDown("stopped");
+    this.listener.log("network: stopped");
+    if (hangUp) this.issue(TAG_HANG_UP, this.keyMipcall, SHORT_MS, (e) => cmd.dataCall(e, false, ""));
   }
 
   /** The modem rebooted: echo is back on and every setting is gone. */
@@ -121,6 +152,12 @@ export class NetworkLink implements CommandOwner {
   resync(reason: string): void {
     if (this.state === LINK_STOPPED) return;
     this.goDown(reason, LINK_SYNCING);
+  }
+
+  /** The data call is gone though no `+MIPCALL: 0` said so (a check found it). */
+  callLost(reason: string): void {
+    if (this.state === LINK_STOPPED || this.redoing(LINK_REGISTERING)) return;
+    this.goDown(reason, LINK_REGISTERING);
   }
 
   /** Radio link or registration lost (`+MQTTBREAK` cause 2 or 3). */
@@ -142,7 +179,7 @@ export class NetworkLink implements CommandOwner {
     f.parse(bytes, body, end);
     if (isAddress(bytes, f.start(0), f.end(0))) {
       this.ip = f.text(0);
-      if (this.state === LINK_DIALING) this.enter(LINK_UP);
+      if (this.state === LINK_DIALING) this.enter(LINK_MQTT_SETUP);
       return;
     }
     if (f.int(0) === 0 && this.state !== LINK_STOPPED && !this.redoing(LINK_REGISTERING)) this.goDown("data call dropped", LINK_REGISTERING);
@@ -187,7 +224,7 @@ export class NetworkLink implements CommandOwner {
 
   onFinal(tag: number, result: number, code: number): void {
     // Cancelled by a modem restart: the restart itself reruns bring-up.
-    if (result === RESULT_CANCELLED) return;
+    if (result === RESULT_CANCELLED || tag === TAG_HANG_UP) return;
     if (result === RESULT_TIMEOUT) {
       this.misses++;
       this.listener.log(`no answer to ${tagName(tag)} (${this.misses} in a row)`);
@@ -199,32 +236,27 @@ export class NetworkLink implements CommandOwner {
       return;
     }
     this.misses = 0;
+    if (this.state === LINK_STOPPED && tag !== TAG_CSQ) return;
     const ok = result === RESULT_OK;
     switch (tag) {
       case TAG_CSQ:
         if (ok) this.listener.onSignal(this.rssi, this.ber);
         return;
       case TAG_SYNC:
-        if (!ok) return this.retry();
+        if (!ok) return this.failed(tag, result, code, TRIES_REFUSED);
         // Answers to commands sent while the modem was booting can still be on their way; a
         // short quiet spell lets them land as strays instead of answering our next command.
         this.settling = true;
         this.timer.schedule(SETTLE_MS);
         return;
       case TAG_ECHO_OFF:
-        if (ok) this.issue(TAG_RECEIVE_MODE, -1, SHORT_MS, (e) => cmd.mqttConf(e, this.settings.receiveMode));
-        else this.retry();
-        return;
-      case TAG_RECEIVE_MODE:
         if (ok) this.enter(LINK_SIM);
-        else this.retry();
+        else this.failed(tag, result, code, TRIES_REFUSED);
         return;
       case TAG_SIM:
         if (ok && this.simReady) this.enter(LINK_REGISTERING);
-        else {
-          this.listener.log(`SIM not ready${code >= 0 ? ` (error ${code})` : ""}`);
-          this.retry();
-        }
+        // A SIM still starting answers an error (`+CME ERROR: 14`, busy) for a while: poll it as a wait.
+        else this.failed(tag, result, code, TRIES_WAITING, ok ? "SIM not ready" : "");
         return;
       case TAG_CEREG:
       case TAG_CGREG:
@@ -236,34 +268,61 @@ export class NetworkLink implements CommandOwner {
           this.issue(TAG_CGREG, this.keyCgreg, SHORT_MS, cmd.gprsRegistrationQuery);
         } else {
           this.triedGprs = false;
-          this.retry();
+          this.failed(tag, result, code, TRIES_WAITING, ok ? "not registered" : "");
         }
         return;
       case TAG_COPS:
         this.enter(LINK_DIALING);
         return;
       case TAG_CALL_QUERY:
-        if (ok && this.callActive && this.ip !== "") this.enter(LINK_UP);
+        if (ok && this.callActive && this.ip !== "") this.enter(LINK_MQTT_SETUP);
         else this.issue(TAG_CALL, this.keyMipcall, this.settings.dataCallTimeoutMs, (e) => cmd.dataCall(e, true, this.settings.apn));
         return;
       case TAG_CALL:
-        if (!ok) {
-          this.listener.log(`data call refused${code >= 0 ? ` (error ${code})` : ""}`);
-          this.retry();
-        } else if (this.state === LINK_DIALING) {
+        if (!ok) this.failed(tag, result, code, TRIES_REFUSED);
+        else if (this.state === LINK_DIALING) {
           // The IP comes later as `+MIPCALL: <ip>`; give up on it after the timeout.
           this.dialDeadline = this.clock.now() + this.settings.dataCallTimeoutMs;
           this.timer.schedule(this.settings.dataCallTimeoutMs);
         }
+        return;
+      case TAG_RECEIVE_MODE:
+        if (ok) this.enter(LINK_UP);
+        else this.failed(tag, result, code, TRIES_REFUSED);
         return;
       default:
         return;
     }
   }
 
+  /**
+   * A step failed: its command was refused, or the modem is not there yet (`why`). Retried after
+   * the poll interval up to `limit` times; then a resync from `AT`; if the step fails that many
+   * times again, the reset hook too, and so on, alternating. Each line names the step and the modem's answer.
+   */
+  private failed(tag: number, result: number, code: number, limit: number, why = ""): void {
+    const answer = why !== "" ? why : `${resultName(result)}${code >= 0 ? `: ${code}` : ""}`;
+    const step = tagName(tag);
+    this.tries++;
+    this.listener.log(`network: ${step} answered ${answer} (try ${this.tries} of ${limit})`);
+    if (this.tries < limit) return this.retry();
+    this.tries = 0;
+    this.escalations++;
+    // Resync and reset alternate: a reset needs time to act, and a resync may be all it takes.
+    if (this.escalations % 2 === 1) {
+      this.listener.log(`network: ${step} failed ${limit} times (last answer: ${answer}); resyncing`);
+    } else {
+      this.listener.log(`network: ${step} failed ${limit} times again (last answer: ${answer}); pulsing reset`);
+      this.listener.onModemStuck(step, answer);
+    }
+    this.goDown(`${step} failed`, LINK_SYNCING);
+  }
+
   private enter(state: number): void {
     const wasUp = this.state === LINK_UP;
     this.settling = false;
+    // A new step starts its count of tries; the same step again (a retry) keeps it.
+    if (state !== this.state) this.tries = 0;
     this.state = state;
     this.timer.cancel();
     if (state !== LINK_UP) {
@@ -276,6 +335,9 @@ export class NetworkLink implements CommandOwner {
         return;
       case LINK_CONFIGURING:
         this.issue(TAG_ECHO_OFF, -1, SHORT_MS, cmd.echoOff);
+        return;
+      case LINK_MQTT_SETUP:
+        this.issue(TAG_RECEIVE_MODE, -1, SHORT_MS, (e) => cmd.mqttConf(e, this.settings.receiveMode));
         return;
       case LINK_SIM:
         this.simReady = false;
@@ -291,6 +353,7 @@ export class NetworkLink implements CommandOwner {
         this.issue(TAG_CALL_QUERY, this.keyMipcall, SHORT_MS, cmd.dataCallQuery);
         return;
       case LINK_UP:
+        this.escalations = 0;
         this.listener.onNetworkUp();
         return;
     }
@@ -323,7 +386,7 @@ export class NetworkLink implements CommandOwner {
     }
     if (this.state === LINK_DIALING && this.dialDeadline > 0 && this.clock.now() >= this.dialDeadline) {
       this.dialDeadline = 0;
-      this.listener.log("data call gave no IP in time");
+      return this.failed(TAG_CALL, RESULT_OK, -1, TRIES_REFUSED, "OK but no IP in time");
     }
     if (this.state !== LINK_STOPPED && this.state !== LINK_UP) this.enter(this.state);
   }
@@ -345,5 +408,5 @@ function isAddress(bytes: Uint8Array, start: number, end: number): boolean {
 }
 
 function tagName(tag: number): string {
-  return ["", "AT", "ATE0", "AT+MQTTCONF", "AT+CPIN?", "AT+CEREG?", "AT+CGREG?", "AT+COPS?", "AT+MIPCALL?", "AT+MIPCALL=1", "AT+CSQ"][tag] ?? `#${tag}`;
+  return ["", "AT", "ATE0", "AT+MQTTCONF", "AT+CPIN?", "AT+CEREG?", "AT+CGREG?", "AT+COPS?", "AT+MIPCALL?", "AT+MIPCALL=1", "AT+CSQ", "AT+MIPCALL=0"][tag] ?? `#${tag}`;
 }

@@ -15,6 +15,6 @@ describe("bring-up after a boot", () => {
     expect(rig.logs.some((l) => l.includes("SIM not ready"))).toBe(false);
     expect(rig.logs.some((l) => l.includes("unhandled line"))).toBe(false);
     expect(rig.logs.some((l) => l.includes("unmatched result"))).toBe(true);
-    expect(rig.fake.lines.slice(0, 4)).toEqual(["AT", "ATE0", "AT+MQTTCONF=1", "AT+CPIN?"]);
+    expect(rig.fake.lines.slice(0, 4)).toEqual(["AT", "ATE0", "AT+CPIN?", "AT+CEREG?"]);
   });
 });

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { MqttError } from "cellmqtt/modem/errors";
 import { ModemRig } from "../support/modem-rig.ts";
 
-const REGISTER_AND_DIAL = ["AT+CEREG?", "AT+COPS?", "AT+MIPCALL?", "AT+MIPCALL=1"];
+/** Registration, the data call, then the message mode: re-asserted after every loss of the call. */
+const REGISTER_AND_DIAL = ["AT+CEREG?", "AT+COPS?", "AT+MIPCALL?", "AT+MIPCALL=1", "AT+MQTTCONF=1"];
 const REOPEN = ["AT+MQTTOPEN?", 'AT+MQTTUSER=1,"","","dev1"', 'AT+MQTTOPEN=1,"broker.example",1883,1,60'];
 
 /** Times (ms) at which `AT+MQTTOPEN=` lines were written. */
@@ -47,8 +48,8 @@ describe("+MQTTBREAK", () => {
       r.until(() => r.modem.sessions[0]!.connected, 60_000);
       const after = linesSince(r, mark).filter((l) => l !== "AT+CGREG?");
       const dial = after.indexOf("AT+MIPCALL=1");
-      expect(after.slice(dial - 3, dial + 1)).toEqual(REGISTER_AND_DIAL);
-      expect(after.slice(dial + 1)).toEqual(REOPEN);
+      expect(after.slice(dial - 3, dial + 2)).toEqual(REGISTER_AND_DIAL);
+      expect(after.slice(dial + 2)).toEqual(REOPEN);
       expect(r.events).toEqual(["c1 connect", `c1 offline ${cause === 2 ? "wireless link lost" : "network not registered"}`, "c1 reconnect", "c1 connect"]);
     });
   }
@@ -96,7 +97,6 @@ describe("data call and modem restarts", () => {
     expect(linesSince(r, mark)).toEqual([
       "AT",
       "ATE0",
-      "AT+MQTTCONF=1",
       "AT+CPIN?",
       ...REGISTER_AND_DIAL,
       "AT+MQTTOPEN?",
@@ -108,7 +108,7 @@ describe("data call and modem restarts", () => {
     ]);
     // Echo was back on after RDY: the modem echoed AT and ATE0, and the engine took no echo as an answer.
     const tail = r.fake.delivered.slice(r.fake.delivered.lastIndexOf("RDY"));
-    expect(tail.startsWith("RDY\r\nAT\r\r\nOK\r\nATE0\r\r\nOK\r\n\r\nOK\r\n")).toBe(true);
+    expect(tail.startsWith("RDY\r\nAT\r\r\nOK\r\nATE0\r\r\nOK\r\n\r\n+CPIN: READY\r\n")).toBe(true);
     expect(r.fake.slots[1]!.subs).toEqual(new Set(["a/b", "c/#"]));
     expect(r.events.slice(-2)).toEqual(["c1 reconnect", "c1 connect"]);
   });
@@ -121,7 +121,7 @@ describe("data call and modem restarts", () => {
     r.fake.reboot(100);
     r.until(() => r.modem.sessions[0]!.connected, 60_000);
     const mark = r.fake.lines.lastIndexOf("AT");
-    expect(r.fake.lines.slice(mark)).toEqual(["AT", "ATE0", "AT+MQTTCONF=1", "AT+CPIN?", ...REGISTER_AND_DIAL, ...REOPEN]);
+    expect(r.fake.lines.slice(mark)).toEqual(["AT", "ATE0", "AT+CPIN?", ...REGISTER_AND_DIAL, ...REOPEN]);
   });
 });
 

@@ -1,8 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { ModemRig } from "../support/modem-rig.ts";
 
-/** The bring-up of the manual's usage example (section 3.1), preceded by the dialect's sync steps. */
-const BRING_UP = ["AT", "ATE0", "AT+MQTTCONF=1", "AT+CPIN?", "AT+CEREG?", "AT+COPS?", "AT+MIPCALL?", "AT+MIPCALL=1"];
+/**
+ * The bring-up of the manual's usage example (section 3.1), preceded by the dialect's sync steps:
+ * SIM and registration first, the data call, and only then the first MQTT command.
+ */
+const BRING_UP = ["AT", "ATE0", "AT+CPIN?", "AT+CEREG?", "AT+COPS?", "AT+MIPCALL?", "AT+MIPCALL=1", "AT+MQTTCONF=1"];
 
 const bytes = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, "latin1"));
 const hex = (b: Uint8Array | string): string => Buffer.from(typeof b === "string" ? bytes(b) : b).toString("hex");
@@ -18,7 +21,7 @@ describe("bring-up (manual section 3.1)", () => {
       'AT+MQTTOPEN=1,"MQTT BrokerServer",1883,0,80',
     ]);
     // Echo was on after power-up: the first two commands came back before their results.
-    expect(r.fake.delivered.startsWith("AT\r\r\nOK\r\nATE0\r\r\nOK\r\n\r\nOK\r\n")).toBe(true);
+    expect(r.fake.delivered.startsWith("AT\r\r\nOK\r\nATE0\r\r\nOK\r\n\r\n+CPIN: READY\r\n")).toBe(true);
     expect(r.modem.link.ip).toBe("10.2.83.148");
     expect(r.modem.link.operator).toBe("CHN-UNICOM");
     expect(c.connected).toBe(true);
@@ -30,7 +33,7 @@ describe("bring-up (manual section 3.1)", () => {
     const r = new ModemRig();
     r.fake.noCereg = true;
     r.connected();
-    expect(r.fake.lines.slice(0, 7)).toEqual(["AT", "ATE0", "AT+MQTTCONF=1", "AT+CPIN?", "AT+CEREG?", "AT+CGREG?", "AT+COPS?"]);
+    expect(r.fake.lines.slice(0, 7)).toEqual(["AT", "ATE0", "AT+CPIN?", "AT+CEREG?", "AT+CGREG?", "AT+COPS?", "AT+MIPCALL?"]);
   });
 
   it("polls registration until the network registers, then dials", () => {
@@ -38,10 +41,10 @@ describe("bring-up (manual section 3.1)", () => {
     r.fake.registered = false;
     r.start();
     r.run(1000);
-    expect(r.fake.lines).toEqual(["AT", "ATE0", "AT+MQTTCONF=1", "AT+CPIN?", "AT+CEREG?", "AT+CGREG?"]);
+    expect(r.fake.lines).toEqual(["AT", "ATE0", "AT+CPIN?", "AT+CEREG?", "AT+CGREG?"]);
     r.fake.registered = true;
     r.run(2500); // poll interval 2000 ms
-    expect(r.fake.lines.slice(6)).toEqual(["AT+CEREG?", "AT+COPS?", "AT+MIPCALL?", "AT+MIPCALL=1"]);
+    expect(r.fake.lines.slice(5)).toEqual(["AT+CEREG?", "AT+COPS?", "AT+MIPCALL?", "AT+MIPCALL=1", "AT+MQTTCONF=1"]);
     r.run(1000);
     expect(r.modem.link.up).toBe(true);
   });
@@ -487,5 +490,58 @@ describe("the APN", () => {
     const r = new ModemRig({ modem: { network: { apn: "x".repeat(63) } } });
     r.connected();
     expect(r.fake.apn).toBe("x".repeat(63));
+  });
+});
+
+describe("bring-up: bounded tries and escalation", () => {
+  it("a modem that refuses MQTT commands before the data call still comes up: the call goes first", () => {
+    const r = new ModemRig();
+    r.fake.mqttNeedsCall = true;
+    r.connected();
+    expect(r.fake.lines.slice(0, BRING_UP.length)).toEqual(BRING_UP);
+    expect(r.logs.filter((l) => l.includes("answered"))).toEqual([]);
+  });
+
+  it("a step the modem keeps refusing: five tries, a resync, five more, then the reset hook; the log names the step and the answer", () => {
+    const r = new ModemRig();
+    r.fake.when(/^AT\+MQTTCONF=1$/, (reply) => reply.final("ERROR: 3"), 10);
+    r.client({ host: "broker.example" });
+    r.start();
+    const logged = (text: string): boolean => r.logs.some((l) => l.endsWith(text));
+    expect(r.until(() => logged("resyncing"), 60_000)).toBe(true);
+    expect(r.fake.count(/^AT\+MQTTCONF=1$/)).toBe(5);
+    expect(r.resets).toBe(0);
+    expect(logged("network: AT+MQTTCONF answered ERROR: 3 (try 5 of 5)")).toBe(true);
+    expect(logged("network: AT+MQTTCONF failed 5 times (last answer: ERROR: 3); resyncing")).toBe(true);
+    r.run(10);
+    expect(r.fake.lines.at(-1)).toBe("AT"); // the resync starts over from the sync command
+    expect(r.until(() => r.resets > 0, 60_000)).toBe(true);
+    expect(r.fake.count(/^AT\+MQTTCONF=1$/)).toBe(10);
+    expect(r.logs.some((l) => l.includes("modem stuck at AT+MQTTCONF (answer: ERROR: 3); pulsing reset"))).toBe(true);
+    // Never the MQTT command before the call.
+    const lines = r.fake.lines;
+    for (let i = 0; i < lines.length; i++) if (lines[i] === "AT+MQTTCONF=1") expect(lines.slice(0, i)).toContain("AT+MIPCALL=1");
+    // Once the modem takes it again, the link comes up.
+    expect(r.until(() => r.modem.sessions[0]!.connected, 60_000)).toBe(true);
+  });
+
+  it("a SIM that never gets ready is polled a bounded number of times, then escalated", () => {
+    const r = new ModemRig();
+    r.fake.simReady = false;
+    r.start();
+    expect(r.until(() => r.logs.some((l) => l.includes("resyncing")), 120_000)).toBe(true);
+    expect(r.fake.count(/^AT\+CPIN\?$/)).toBe(30);
+    expect(r.logs.some((l) => l.endsWith("network: AT+CPIN? failed 30 times (last answer: +CME ERROR: 10); resyncing"))).toBe(true);
+  });
+
+  it("a data call the network refuses: bounded, then resync, then reset; no MQTT command meanwhile", () => {
+    const r = new ModemRig();
+    r.fake.callAllowed = false;
+    r.client({ host: "broker.example" });
+    r.start();
+    expect(r.until(() => r.resets > 0, 120_000)).toBe(true);
+    expect(r.fake.count(/^AT\+MIPCALL=1$/)).toBe(10);
+    expect(r.logs.some((l) => l.endsWith("network: AT+MIPCALL=1 failed 5 times (last answer: ERROR); resyncing"))).toBe(true);
+    expect(r.fake.count(/^AT\+MQTT/)).toBe(0);
   });
 });

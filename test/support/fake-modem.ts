@@ -149,6 +149,8 @@ export class FakeModem implements TxPort {
   callActive = false;
   /** A new data call succeeds (else `AT+MIPCALL=1` gets `ERROR`). */
   callAllowed = true;
+  /** Answer `ERROR` to every `AT+MQTT*` command while no data call is up, as some firmware does. */
+  mqttNeedsCall = false;
   ip: string;
   apn: string | null = null;
   mode = 0;
@@ -456,6 +458,7 @@ export class FakeModem implements TxPort {
       return r.line(`+MIPCALL: ${this.ip}`, this.latency.call);
     }
     // ---- MQTT ----
+    if (this.mqttNeedsCall && !this.callActive && line.startsWith("AT+MQTT")) return error();
     if (line === "AT+MQTTCONF?") {
       r.line(`+MQTTCONF: ${this.mode}`);
       return ok();
