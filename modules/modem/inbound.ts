@@ -20,6 +20,12 @@ const RETRY_MS = 50;
 export class Inbound implements CommandOwner, RecordSink {
   /** Messages announced and not yet read, per client id (index 1 and 2). */
   readonly pending = new Int32Array(3);
+  /** Announcements that came while the read in flight (for index 1 or 2) was under way. */
+  private readonly announcedDuringRead = new Int32Array(3);
+  /** 1 while a client id is read until the modem answers `+MQTTREAD: <id>,0,0,0`. */
+  private readonly sweeping = new Uint8Array(3);
+  /** Set by `stop`: nothing is read until the modem starts again. */
+  stopped = false;
   private readonly payload = new PayloadView(PAYLOAD_MAX);
   private readonly keyRead: number;
   /** The integers of a `+MQTTREAD` or `+MQTTMSGI` header. */
@@ -72,17 +78,43 @@ export class Inbound implements CommandOwner, RecordSink {
     const id = this.engine.fields.ints(bytes, body, end, this.values) > 0 ? this.values[0]! : -1;
     if (this.session(id) === null) return;
     this.pending[id]++;
+    if (this.reading === id) this.announcedDuringRead[id]++;
     this.pump();
+  }
+
+  /** True while a read is in flight or owed. */
+  get busy(): boolean {
+    return this.reading !== 0 || this.pending[1]! > 0 || this.pending[2]! > 0;
   }
 
   /** Forgets announced messages (the modem rebooted or the connection dropped). */
   clear(id: number): void {
     this.pending[id] = 0;
+    this.sweeping[id] = 0;
+  }
+
+  /**
+   * Reads client id `id` until the modem has nothing more (`+MQTTREAD: <id>,0,0,0`): messages
+   * whose `+MQTTMSGI` was lost on the line, or came while the connection was being restored.
+   */
+  sweep(id: number): void {
+    if (this.session(id) === null) return;
+    this.sweeping[id] = 1;
+    if (this.pending[id] === 0) this.pending[id] = 1;
+    this.pump();
+  }
+
+  /** Stops reading: announced messages are forgotten and no read goes out until `stopped` is cleared. */
+  stop(): void {
+    this.stopped = true;
+    this.retry.cancel();
+    this.clear(1);
+    this.clear(2);
   }
 
   /** Issues the next read if none is in flight. */
   pump(): void {
-    if (this.reading !== 0) return;
+    if (this.reading !== 0 || this.stopped) return;
     const id = this.pending[1]! > 0 ? 1 : this.pending[2]! > 0 ? 2 : 0;
     if (id === 0) return;
     const e = this.engine.command(this, id, this.keyRead, READ_TIMEOUT_MS);
@@ -94,6 +126,7 @@ export class Inbound implements CommandOwner, RecordSink {
     // Set before `send`: a port that answers inside `write` completes the read within it.
     this.reading = id;
     this.received = false;
+    this.announcedDuringRead[id] = 0;
     if (!this.engine.send()) this.reading = 0;
   }
 
@@ -136,8 +169,16 @@ export class Inbound implements CommandOwner, RecordSink {
     if (result !== RESULT_OK) {
       this.log(`AT+MQTTREAD=${tag} failed; ${this.pending[tag]} announced message(s) not read`);
       this.pending[tag] = 0;
-    } else if (this.received && this.readTopicLength > 0 && this.pending[tag]! > 0) this.pending[tag]--;
-    else this.pending[tag] = 0; // `+MQTTREAD: <id>,0,0,0`: the modem holds no more
+      this.sweeping[tag] = 0;
+    } else if (this.received && this.readTopicLength > 0 && this.pending[tag]! > 0) {
+      // A sweep goes on until the modem says it holds no more.
+      if (--this.pending[tag]! === 0 && this.sweeping[tag] === 1) this.pending[tag] = 1;
+    } else {
+      // `+MQTTREAD: <id>,0,0,0`: the modem held no more when it answered; an announcement that
+      // came meanwhile may be of a message that arrived after that, so it is still read.
+      this.pending[tag] = this.announcedDuringRead[tag]!;
+      this.sweeping[tag] = 0;
+    }
     this.pump();
   }
 

@@ -1,5 +1,5 @@
 import type { AtEngine, LineHandler } from "cellmqtt/at/engine";
-import type { Clock } from "cellmqtt/at/port";
+import type { AlarmTimer, Clock } from "cellmqtt/at/port";
 import { NOTICE_RESYNCED, NOTICE_SYNC_TIMEOUT, NOTICE_TIMEOUT, noticeName } from "cellmqtt/at/results";
 import { lineText } from "cellmqtt/at/redact";
 import { text } from "cellmqtt/at/bytes";
@@ -11,7 +11,8 @@ import { Inbound } from "./inbound.ts";
 import { LimitsProbe, manualLimits, type ModemLimits } from "./limits-probe.ts";
 import { Query, type QueryAnswer, type QueryName } from "./query.ts";
 import { NetworkLink, type NetworkListener, type NetworkSettings } from "./network.ts";
-import { MqttSession, type SessionListener } from "./session.ts";
+import { LinkCheck, type LinkCheckListener } from "./link-check.ts";
+import { COUNT_PUBLISHED, COUNT_PUBLISH_FAILED, COUNT_RESENT, COUNT_STATUS_IGNORED, MqttSession, S_OPEN, type SessionHost, type SessionListener } from "./session.ts";
 
 export interface ModemOptions {
   /** `apn`: printable ASCII without `"`, at most APN_MAX characters (a ValidationError otherwise). */
@@ -32,13 +33,34 @@ export interface ModemOptions {
   log?: (message: string) => void;
 }
 
+/** What the soak test and field diagnostics read: totals over both client ids. */
+export interface ModemCounters {
+  /** Publishes settled: acknowledged (`ok`) or given up (`failed`). */
+  published: number;
+  publishFailed: number;
+  /** QoS 1/2 messages sent again because their `+MQTTPUB` status never came. */
+  resent: number;
+  /** `+MQTTPUB`/`+MQTTSUB`/`+MQTTUNSUB` statuses that nothing awaited, logged and ignored. */
+  statusesIgnored: number;
+  /** Link checks run without a URC (an ERROR, a missing status, a quiet line). */
+  linkChecks: number;
+}
+
+/** Line counter and echo counter in the engine's `stats`. */
+const STAT_LINES = 0;
+const STAT_ECHOES = 1;
+/** How often a quiet line is looked at when no session tells its keepalive (ms). */
+const IDLE_DEFAULT_MS = 60000;
+
 /**
  * The modem as a whole: one AT engine, the network link, and the two MQTT sessions (client ids
  * 1 and 2) that share its UART. It routes each unsolicited `+MQTT*` line by client id, and turns
- * `RDY` (the modem rebooted), `+MIPCALL: 0` (data call lost) and `+MQTTBREAK` causes 2 and 3 into
- * the recovery each needs.
+ * `RDY` (the modem rebooted), `+MIPCALL: 0` (data call lost) and `+MQTTBREAK` into the recovery
+ * each needs. Where no URC comes (lost on the line, or never sent) it checks the link itself:
+ * after an `ERROR` to a publish or subscribe, a status that never came, or a line quiet for
+ * about the keepalive.
  */
-export class CellularModem implements NetworkListener, LineHandler {
+export class CellularModem implements NetworkListener, LineHandler, SessionHost, LinkCheckListener {
   readonly link: NetworkLink;
   readonly sessions: readonly [MqttSession, MqttSession];
   readonly inbound: Inbound;
@@ -47,6 +69,13 @@ export class CellularModem implements NetworkListener, LineHandler {
   /** The integers of a `<id>,<status>` line. */
   private readonly values = new Int32Array(2);
   private readonly keyError: number;
+  private readonly check: LinkCheck;
+  private readonly idleTimer: AlarmTimer;
+  private linesAtIdle = -1;
+  private echoesAtUp = 0;
+  private checkStartedAt = 0;
+  private linkChecks = 0;
+  private stopped = false;
 
   constructor(
     readonly engine: AtEngine,
@@ -62,7 +91,10 @@ export class CellularModem implements NetworkListener, LineHandler {
       new MqttSession(1, engine, clock, quiet, random, messages, bytes),
       new MqttSession(2, engine, clock, quiet, random, messages, bytes),
     ];
+    for (const s of this.sessions) s.host = this;
     this.inbound = new Inbound(engine, clock, this.sessions, this.log_);
+    this.check = new LinkCheck(engine, this);
+    this.idleTimer = clock.timer(() => this.idle());
     const network: NetworkSettings = { apn: "", receiveMode: 1, pollMs: 2000, dataCallTimeoutMs: 30000, ...options.network };
     // Refused here, by name: an APN the encoder cannot send would leave the link dialing forever.
     checkQuotable("network.apn", network.apn, 0, APN_MAX);
@@ -80,7 +112,7 @@ export class CellularModem implements NetworkListener, LineHandler {
       this.log_(`at: ${noticeName(notice)}${end > start ? `: ${lineText(b, start, end)}` : ""}`);
       if (notice === NOTICE_TIMEOUT) this.timedOut();
       else if (notice === NOTICE_SYNC_TIMEOUT) this.syncUnanswered();
-      else if (notice === NOTICE_RESYNCED) this.syncMisses = 0;
+      else if (notice === NOTICE_RESYNCED) this.resynced();
     };
   }
 
@@ -114,7 +146,36 @@ export class CellularModem implements NetworkListener, LineHandler {
 
   /** Brings the network up; sessions connect when it is. */
   start(): void {
+    this.stopped = false;
+    this.inbound.stopped = false;
     this.link.start();
+  }
+
+  /**
+   * Stops the modem for good: every session closes (`AT+MQTTCLOSE`, no reconnect), the data call
+   * is hung up (`AT+MIPCALL=0`), and every timer is cancelled. Once those commands are answered
+   * nothing more is sent, whatever the modem reports, until `start`.
+   */
+  stop(): void {
+    this.stopped = true;
+    for (const s of this.sessions) s.end();
+    this.inbound.stop();
+    this.check.cancel();
+    this.idleTimer.cancel();
+    this.link.stop();
+  }
+
+  /** Totals over both client ids, for the soak test and field diagnostics. */
+  counters(): ModemCounters {
+    const [a, b] = this.sessions;
+    const sum = (i: number): number => a.counts[i]! + b.counts[i]!;
+    return {
+      published: sum(COUNT_PUBLISHED),
+      publishFailed: sum(COUNT_PUBLISH_FAILED),
+      resent: sum(COUNT_RESENT),
+      statusesIgnored: sum(COUNT_STATUS_IGNORED),
+      linkChecks: this.linkChecks,
+    };
   }
 
   // ---- unsolicited lines ----
@@ -123,7 +184,7 @@ export class CellularModem implements NetworkListener, LineHandler {
     const k = this.keys;
     if (key === k[6]) return this.inbound.onMessageLine(bytes, body, end);
     if (key === k[7]) return this.inbound.onAnnounce(bytes, body, end);
-    if (key === k[8]) return this.restarted();
+    if (key === k[8]) return this.restarted("modem restarted (RDY)");
     if (key === k[9]) return this.link.onCallReport(bytes, body, end);
     if (key === k[10] || key === k[11]) return this.registrationReport(bytes, body, end);
     if (key === this.keyError) return this.refusedLate(bytes, body, end);
@@ -138,7 +199,7 @@ export class CellularModem implements NetworkListener, LineHandler {
     }
     const s = this.sessions[id - 1]!;
     if (key === k[0]) s.onOpenStatus(value === 1);
-    else if (key === k[1]) s.onCloseStatus();
+    else if (key === k[1]) s.onCloseStatus(value === 1);
     else if (key === k[2]) s.onSubStatus(value === 1);
     else if (key === k[3]) s.onUnsubStatus(value === 1);
     else if (key === k[4]) s.onPubStatus(value === 1);
@@ -149,10 +210,15 @@ export class CellularModem implements NetworkListener, LineHandler {
 
   onNetworkUp(): void {
     this.log_(`network up: ip ${this.link.ip}${this.link.operator ? `, operator ${this.link.operator}` : ""}`);
+    // Echo is off from here on: an echoed command later means the modem rebooted without `RDY`.
+    this.echoesAtUp = this.engine.stats[STAT_ECHOES]!;
+    this.watchIdle();
     for (const s of this.sessions) s.networkChanged(true, "network up");
   }
 
   onNetworkDown(reason: string): void {
+    this.idleTimer.cancel();
+    this.check.cancel();
     for (const s of this.sessions) {
       this.inbound.clear(s.id);
       s.networkChanged(false, reason);
@@ -178,6 +244,56 @@ export class CellularModem implements NetworkListener, LineHandler {
 
   log(message: string): void {
     this.log_(message);
+  }
+
+  // ---- SessionHost ----
+
+  onOpened(session: MqttSession): void {
+    // Announcements lost while the connection was down (or on the line) are still in the modem.
+    if (this.link.receiveMode === 1) this.inbound.sweep(session.id);
+  }
+
+  onSuspect(session: MqttSession, why: string): void {
+    if (this.stopped || !this.link.up || this.check.busy) return;
+    this.linkChecks++;
+    this.checkStartedAt = this.clock.now();
+    this.check.request(`client ${session.id}: ${why}`);
+  }
+
+  // ---- LinkCheckListener ----
+
+  onCallGone(): void {
+    this.link.callLost("data call gone (AT+MIPCALL? found none; no +MIPCALL: 0 came)");
+  }
+
+  onIdFree(id: number): void {
+    const s = this.sessions[id - 1]!;
+    // Opened after the check asked: the list predates the open.
+    if (s.state !== S_OPEN || s.openedSince(this.checkStartedAt)) return;
+    s.vanished("connection gone (AT+MQTTOPEN? lists the id as free; no +MQTTBREAK came)");
+  }
+
+  onChecked(echoes: number): void {
+    if (echoes > this.echoesAtUp && this.link.up) this.restarted("modem restarted without RDY (commands echoed again)");
+  }
+
+  /** Every keepalive or so: a line that stayed quiet all that while gets a link check. */
+  private idle(): void {
+    const lines = this.engine.stats[STAT_LINES]!;
+    const quiet = lines === this.linesAtIdle;
+    this.linesAtIdle = lines;
+    if (quiet && !this.stopped && this.link.up && !this.check.busy && (this.sessions[0]!.connected || this.sessions[1]!.connected)) {
+      this.linkChecks++;
+      this.checkStartedAt = this.clock.now();
+      this.check.request("the line was quiet for a keepalive");
+    }
+    this.watchIdle();
+  }
+
+  private watchIdle(): void {
+    let ms = IDLE_DEFAULT_MS;
+    for (const s of this.sessions) if (s.config !== null && s.config.keepalive * 1000 < ms) ms = s.config.keepalive * 1000;
+    this.idleTimer.schedule(ms);
   }
 
   /** A refusal code while some session awaits its open result, and the command in flight is not that open. */
@@ -227,8 +343,21 @@ export class CellularModem implements NetworkListener, LineHandler {
 
   private syncMisses = 0;
 
-  private broke(session: MqttSession, cause: number): void {
-    this.log_(`+MQTTBREAK: ${session.id},${cause}`);
+  /**
+   * The channel is back in step after giving a command up. Announcements (`+MQTTMSGI`) may have
+   * been lost meanwhile: each open connection is read until the modem holds nothing more.
+   */
+  private resynced(): void {
+    this.syncMisses = 0;
+    if (this.stopped || this.link.receiveMode !== 1) return;
+    for (const s of this.sessions) if (s.connected) this.inbound.sweep(s.id);
+  }
+
+  private broke(session: MqttSession, reported: number): void {
+    // The manual lists causes 1-3; any other is taken as 1 (the connection alone is gone), so
+    // the session reconnects instead of waiting for a cause that never comes.
+    const cause = reported === 2 || reported === 3 ? reported : 1;
+    this.log_(`+MQTTBREAK: ${session.id},${reported}${cause !== reported ? " (unknown cause, taken as 1)" : ""}`);
     this.inbound.clear(session.id);
     session.onBreak(cause);
     if (cause === 2 || cause === 3) this.link.linkLost(cause);
@@ -242,9 +371,11 @@ export class CellularModem implements NetworkListener, LineHandler {
     if (stat >= 0 && stat !== 1 && stat !== 5 && this.link.up) this.link.linkLost(3);
   }
 
-  /** `RDY`: the modem rebooted. Echo is on again and all MQTT state is gone. */
-  private restarted(): void {
-    this.log_("modem restarted (RDY)");
+  /** `RDY` (or echo back on): the modem rebooted. Echo is on again and all MQTT state is gone. */
+  private restarted(why: string): void {
+    if (this.stopped) return;
+    this.log_(why);
+    this.check.cancel();
     for (const s of this.sessions) {
       this.inbound.clear(s.id);
       s.modemRestarted();

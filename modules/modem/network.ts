@@ -118,6 +118,16 @@ export class NetworkLink implements CommandOwner {
     return this.state === LINK_UP;
   }
 
+  /** The message mode bring-up sets (`AT+MQTTCONF=<mode>`). */
+  get receiveMode(): 0 | 1 {
+    return this.settings.receiveMode;
+  }
+
+  /** Changes the mode for the next bring-up (a modem whose test form lacks the one asked for). */
+  set receiveMode(mode: 0 | 1) {
+    this.settings.receiveMode = mode;
+  }
+
   get stateName(): string {
     return LINK_NAMES[this.state]!;
   }

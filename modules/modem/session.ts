@@ -1,12 +1,12 @@
 import type { AtEngine, CommandEncoder, CommandOwner } from "cellmqtt/at/engine";
 import { FAILED_ROOM } from "cellmqtt/at/encoder";
 import type { AlarmTimer, Clock } from "cellmqtt/at/port";
-import { RESULT_CANCELLED, RESULT_OK, RESULT_TIMEOUT, resultName } from "cellmqtt/at/results";
+import { RESULT_CANCELLED, RESULT_ERROR, RESULT_OK, RESULT_TIMEOUT, resultName } from "cellmqtt/at/results";
 import { Backoff } from "./backoff.ts";
 import * as cmd from "./commands.ts";
 import { MqttError, isRefusal, refusalError, type MqttErrorCode } from "./errors.ts";
 import { Outbox, QUEUED, SENDING, SENT } from "./outbox.ts";
-import { Subscriptions } from "./subscriptions.ts";
+import { SUB_AWAITING, Subscriptions } from "./subscriptions.ts";
 import { bytesQuotable } from "./validate.ts";
 
 /** A validated connection configuration (see modules/mqtt for the user-facing options). */
@@ -33,7 +33,26 @@ export interface SessionConfig {
   queueQoS0: boolean;
   /** Attempts before a QoS 1/2 message the modem keeps failing is given up. */
   publishAttempts: number;
+  /**
+   * How long a `+MQTTPUB`/`+MQTTSUB`/`+MQTTUNSUB` status may take after the command's `OK` (ms).
+   * A QoS 1/2 message whose status does not come is sent again; a subscribe, tried again.
+   */
+  statusTimeoutMs: number;
 }
+
+/** What a session needs of the modem around it. */
+export interface SessionHost {
+  /** The connection opened: announcements lost meanwhile are to be read. */
+  onOpened(session: MqttSession): void;
+  /** Something suggests the link or the connection is gone though no URC said so: check it. */
+  onSuspect(session: MqttSession, why: string): void;
+}
+
+/** Counters, per session, at these indices of `MqttSession.counts`. */
+export const COUNT_PUBLISHED = 0;
+export const COUNT_PUBLISH_FAILED = 1;
+export const COUNT_RESENT = 2;
+export const COUNT_STATUS_IGNORED = 3;
 
 /** What a session reports; the public clients turn these into events. */
 export interface SessionListener {
@@ -79,6 +98,14 @@ const T_OPEN_RESULT = 2;
 const T_CLOSE_RESULT = 3;
 /** A publish failed on an open connection: hold publishes a while instead of burning attempts. */
 const T_HOLD = 4;
+
+// Deadlines on the status timer (indices of `due`): statuses awaited, and subscription retries.
+const D_PUB = 0;
+const D_QOS0 = 1;
+const D_SUB = 2;
+const D_UNSUB = 3;
+const D_SUB_RETRY = 4;
+const DEADLINES = 5;
 /** Retry for a publish waiting for transmit room held by the other client id's commands. */
 const ROOM_RETRY_MS = 50;
 
@@ -86,15 +113,17 @@ const ROOM_RETRY_MS = 50;
 const WHY_STATUS_0 = -1;
 const WHY_TOO_LARGE = -2;
 const WHY_UNENCODABLE = -3;
+const WHY_NO_STATUS = -4;
 
 function failureText(why: number): string {
   if (why === WHY_STATUS_0) return "+MQTTPUB status 0";
+  if (why === WHY_NO_STATUS) return "no +MQTTPUB status in time";
   if (why === WHY_TOO_LARGE) return "too large for the transmit buffer";
   if (why === WHY_UNENCODABLE) return "unencodable";
   return why === RESULT_TIMEOUT ? "timeout" : resultName(why);
 }
 
-/** Publishes handed to the engine at once: one on the wire, one ready behind it. */
+/** QoS 0 publishes handed to the engine at once: one on the wire, one ready behind it. */
 const PIPELINE = 2;
 
 /**
@@ -102,6 +131,13 @@ const PIPELINE = 2;
  * configuring (credentials, will), opening, open, closing and waiting to reconnect. The modem's
  * asynchronous results (`+MQTTOPEN: 1,1` 60 ms or 40 s after `OK`) are routed here by client id
  * and belong to this session's pending operation, whatever command is in flight when they come.
+ *
+ * `+MQTTPUB: <id>,<status>` names no message, so statuses can only be matched by order, and one
+ * lost or duplicated would shift every later match. Hence at most one QoS 1/2 publish awaits its
+ * status at a time, alone: QoS 0 publishes pipeline, but never beside it, and their statuses
+ * are only counted off (their callbacks fire at `OK`). A status that does not come in
+ * `statusTimeoutMs` sends the QoS 1/2 message again (QoS 1 allows a duplicate); a status nothing
+ * awaits is logged, counted and ignored. Subscribes and unsubscribes follow the same rule.
  */
 export class MqttSession implements CommandOwner {
   state = S_IDLE;
@@ -118,6 +154,16 @@ export class MqttSession implements CommandOwner {
   private everConnected = false;
   private ending = false;
   private readonly subs = new Subscriptions();
+  /** Counters (COUNT_*): publishes settled ok and failed, resends after a missing status, statuses ignored. */
+  readonly counts = new Int32Array(4);
+  /** Statuses of QoS 0 publishes still to come (they are only counted off). */
+  private qos0Owed = 0;
+  /** Clock times at which each awaited status or retry is due (D_*); 0 when none. */
+  private readonly due = new Float64Array(DEADLINES);
+  private readonly statusTimer: AlarmTimer;
+  private subBackoff: Backoff;
+  /** The modem around; set by it. */
+  host: SessionHost | null = null;
 
   constructor(
     readonly id: number,
@@ -131,7 +177,9 @@ export class MqttSession implements CommandOwner {
   ) {
     this.outbox = new Outbox(outboxMessages, outboxBytes);
     this.timer = clock.timer(() => this.timerFired());
+    this.statusTimer = clock.timer(() => this.statusTimerFired());
     this.backoff = new Backoff(1000, 60000, random);
+    this.subBackoff = new Backoff(1000, 60000, random);
     this.random = random;
   }
 
@@ -151,6 +199,7 @@ export class MqttSession implements CommandOwner {
   start(config: SessionConfig): void {
     this.config = config;
     this.backoff = new Backoff(config.reconnectMinMs, config.reconnectMaxMs, this.random);
+    this.subBackoff = new Backoff(config.reconnectMinMs, config.reconnectMaxMs, this.random);
     this.ending = false;
     this.everConnected = false;
     if (this.state === S_IDLE || this.state === S_WAITING) {
@@ -174,10 +223,24 @@ export class MqttSession implements CommandOwner {
       default:
         this.epoch++;
         this.requeueInFlight();
+        this.cancelTimer();
         this.state = S_CLOSING;
         if (!this.issue(K_CLOSE, -1, (e) => cmd.mqttClose(e, this.id))) this.toIdle();
         else this.arm(T_CLOSE_RESULT, this.config!.commandTimeoutMs * 2);
     }
+  }
+
+  /** True if the connection opened at `time` or later. */
+  openedSince(time: number): boolean {
+    return this.state === S_OPEN && this.openedAt >= time;
+  }
+
+  /**
+   * The modem says (through a check, not a URC) that this connection is gone: `AT+MQTTOPEN?`
+   * lists the id as free while the session thinks it open.
+   */
+  vanished(reason: string): void {
+    if (this.state === S_OPEN) this.lost(reason, true);
   }
 
   /**
@@ -224,7 +287,8 @@ export class MqttSession implements CommandOwner {
       else this.scheduleReconnect(false);
       return;
     }
-    if (this.state !== S_IDLE && this.state !== S_WAITING) this.lost(reason, false);
+    // A close under way goes on: its result or its timeout ends it.
+    if (this.state !== S_IDLE && this.state !== S_WAITING && this.state !== S_CLOSING) this.lost(reason, false);
     else if (this.state === S_WAITING) this.cancelTimer();
   }
 
@@ -280,30 +344,64 @@ export class MqttSession implements CommandOwner {
     this.retryLater(err.permanent);
   }
 
-  onCloseStatus(): void {
-    if (this.state === S_CLOSING) this.toIdle();
+  /**
+   * `+MQTTCLOSE: <id>,<status>`: 1 closed; 0 the close failed (the id is not closed). A close
+   * before a reopen waits for this (or its timeout), never just for the command's `OK`.
+   */
+  onCloseStatus(ok: boolean): void {
+    if (this.state === S_CLOSING) {
+      if (!ok) this.error("COMMAND_FAILED", `client ${this.id}: close failed (+MQTTCLOSE: ${this.id},0); the next connect closes it first`);
+      this.toIdle();
+      return;
+    }
+    if (this.state === S_CONFIGURING && this.timerFor === T_CLOSE_RESULT) {
+      this.cancelTimer();
+      if (ok) this.sendUser();
+      else this.failConnect("COMMAND_FAILED", `client ${this.id}: could not close the id before reopening (+MQTTCLOSE: ${this.id},0)`, -1);
+    }
   }
 
   onSubStatus(ok: boolean): void {
-    const topic = this.subs.subscribeStatus(ok);
-    if (topic === undefined) return;
-    if (!ok) this.error("SUBSCRIBE_FAILED", `client ${this.id}: subscribe to "${topic}" refused (+MQTTSUB: ${this.id},0)`);
+    const topic = this.subs.subscribeStatus();
+    if (topic === null) return this.ignoredStatus("+MQTTSUB", ok);
+    this.clearDue(D_SUB);
+    if (ok) this.subBackoff.reset();
+    else this.error("SUBSCRIBE_FAILED", `client ${this.id}: subscribe to "${topic}" refused (+MQTTSUB: ${this.id},0)`);
     this.listener.onSubscribed(this, topic, ok);
+    this.pump();
   }
 
   onUnsubStatus(ok: boolean): void {
     const topic = this.subs.unsubscribeStatus();
-    if (topic === undefined) return;
+    if (topic === null) return this.ignoredStatus("+MQTTUNSUB", ok);
+    this.clearDue(D_UNSUB);
     if (!ok) this.error("UNSUBSCRIBE_FAILED", `client ${this.id}: unsubscribe from "${topic}" refused`);
     this.listener.onUnsubscribed?.(this, topic, ok);
+    this.pump();
   }
 
   onPubStatus(ok: boolean): void {
-    if (this.state !== S_OPEN) return;
-    const k = this.outbox.find(SENT);
-    if (k < 0) return;
-    this.settle(k, ok, WHY_STATUS_0);
-    this.pump();
+    if (this.state === S_OPEN) {
+      const k = this.outbox.find(SENT);
+      if (k >= 0) {
+        this.clearDue(D_PUB);
+        this.settle(k, ok, WHY_STATUS_0);
+        this.pump();
+        return;
+      }
+      if (this.qos0Owed > 0) {
+        if (--this.qos0Owed === 0) this.clearDue(D_QOS0);
+        if (!ok) this.log(`a QoS 0 publish was reported failed (+MQTTPUB: ${this.id},0)`);
+        this.pump();
+        return;
+      }
+    }
+    this.ignoredStatus("+MQTTPUB", ok);
+  }
+
+  private ignoredStatus(name: string, ok: boolean): void {
+    this.counts[COUNT_STATUS_IGNORED]++;
+    this.log(`ignored ${name}: ${this.id},${ok ? 1 : 0}: nothing awaits a status`);
   }
 
   /** An incoming message, already assembled; `topic` interned where possible. */
@@ -352,7 +450,11 @@ export class MqttSession implements CommandOwner {
         return;
       case K_PRECLOSE:
         // After an open timeout the close only tidies the modem up: the backoff does the reopen.
-        if (this.state === S_CONFIGURING) this.sendUser();
+        if (this.state !== S_CONFIGURING) return;
+        // The reopen waits for `+MQTTCLOSE: <id>,1` (or its timeout): a modem still closing
+        // refuses an open. A refused close leaves the id as it was: try the open all the same.
+        if (ok) this.arm(T_CLOSE_RESULT, this.config!.commandTimeoutMs);
+        else this.sendUser();
         return;
       case K_USER:
         if (!ok) return this.failCommand(kind, result, code);
@@ -375,25 +477,38 @@ export class MqttSession implements CommandOwner {
         return;
       case K_SUB: {
         const topic = this.subs.subscribeDone(ok);
-        if (topic === undefined) return;
-        if (!ok) {
-          this.error("SUBSCRIBE_FAILED", `client ${this.id}: AT+MQTTSUB for "${topic}" failed: ${resultName(result)}`);
-          this.listener.onSubscribed(this, topic, false);
-        }
+        if (topic === null) return;
+        if (ok) this.armDue(D_SUB, this.config!.statusTimeoutMs);
+        else this.subscriptionFailed(true, topic, `AT+MQTTSUB failed: ${resultName(result)}`, result === RESULT_ERROR);
         this.pump(); // work held back while the queue was full
         return;
       }
       case K_UNSUB: {
         const topic = this.subs.unsubscribeDone(ok);
-        if (topic !== undefined && !ok) this.listener.onUnsubscribed?.(this, topic, false);
+        if (topic === null) return;
+        if (ok) this.armDue(D_UNSUB, this.config!.statusTimeoutMs);
+        else this.subscriptionFailed(false, topic, `AT+MQTTUNSUB failed: ${resultName(result)}`, result === RESULT_ERROR);
         this.pump();
         return;
       }
       case K_PUB: {
-        const k = this.outbox.find(SENDING);
+        const box = this.outbox;
+        const k = box.find(SENDING);
         if (k < 0) return;
-        if (ok) this.outbox.setState(this.outbox.slot(k), SENT);
-        else this.settle(k, false, result);
+        const slot = box.slot(k);
+        if (!ok) {
+          // `ERROR` on an open connection: the connection or the call may be gone unreported.
+          if (result === RESULT_ERROR) this.suspect("AT+MQTTPUB answered ERROR");
+          this.settle(k, false, result);
+        } else if (box.qosOf(slot) > 0) {
+          box.setState(slot, SENT);
+          this.armDue(D_PUB, this.config!.statusTimeoutMs);
+        } else {
+          // QoS 0: done at `OK`; its status, when it comes, is only counted off.
+          this.qos0Owed++;
+          this.armDue(D_QOS0, this.config!.statusTimeoutMs);
+          this.settle(k, true, RESULT_OK);
+        }
         this.pump();
         return;
       }
@@ -434,7 +549,9 @@ export class MqttSession implements CommandOwner {
     this.openedAt = this.clock.now();
     this.everConnected = true;
     this.subs.connected();
+    this.subBackoff.reset();
     this.log("connected");
+    this.host?.onOpened(this);
     this.listener.onConnect(this);
     this.pump();
   }
@@ -521,6 +638,10 @@ export class MqttSession implements CommandOwner {
         return;
       case T_CLOSE_RESULT:
         if (this.state === S_CLOSING) this.toIdle();
+        else if (this.state === S_CONFIGURING) {
+          this.log(`no +MQTTCLOSE: ${this.id},<status> in time; opening all the same`);
+          this.sendUser();
+        }
         return;
       case T_HOLD:
         this.pump();
@@ -537,17 +658,22 @@ export class MqttSession implements CommandOwner {
       return;
     }
     const engine = this.engine;
-    for (let k = this.subs.nextSubscribe(); k >= 0 && engine.queueFree > 1; k = this.subs.nextSubscribe()) {
-      if (!this.sendSubscribe(k)) return;
-    }
-    while (this.subs.owesUnsubscribe && engine.queueFree > 1) {
-      if (!this.sendUnsubscribe()) return;
+    // One subscribe and one unsubscribe outstanding at most (see Subscriptions); none while a
+    // failed one waits out its backoff.
+    if (this.due[D_SUB_RETRY] === 0) {
+      const k = this.subs.nextSubscribe();
+      if (k >= 0 && engine.queueFree > 1 && !this.sendSubscribe(k)) return;
+      if (this.subs.owesUnsubscribe && engine.queueFree > 1 && !this.sendUnsubscribe()) return;
     }
     const box = this.outbox;
-    while (this.timerFor !== T_HOLD && box.countIn(SENDING) < PIPELINE && engine.queueFree > 0) {
+    while (this.timerFor !== T_HOLD && engine.queueFree > 0) {
       const k = box.find(QUEUED);
       if (k < 0) return;
       const slot = box.slot(k);
+      const sending = box.countIn(SENDING);
+      // A QoS 1/2 message goes alone: nothing else in flight, no QoS 0 status still to come.
+      if (box.find(SENT) >= 0 || (sending > 0 && this.qosInFlight() > 0)) return;
+      if (box.qosOf(slot) > 0 ? sending > 0 || this.qos0Owed > 0 : sending >= PIPELINE) return;
       const e = engine.command(this, K_PUB | (this.epoch << 4), -1, this.config!.commandTimeoutMs);
       if (e === null) return;
       const off = box.offset(slot);
@@ -567,6 +693,104 @@ export class MqttSession implements CommandOwner {
         this.settle(k, false, e.failure === FAILED_ROOM ? WHY_TOO_LARGE : WHY_UNENCODABLE);
         continue;
       }
+    }
+  }
+
+  /** Highest QoS among the messages whose command is in flight (0 when none). */
+  private qosInFlight(): number {
+    const box = this.outbox;
+    let q = 0;
+    for (let k = 0; k < box.size; k++) {
+      const slot = box.slot(k);
+      if (box.state(slot) === SENDING && box.qosOf(slot) > q) q = box.qosOf(slot);
+    }
+    return q;
+  }
+
+  /**
+   * A subscribe (`sub`) or unsubscribe failed: `ERROR`, a timeout, or no status in time. It is
+   * reported, and tried again after a backoff; an `ERROR` or a missing status on an open
+   * connection also asks the modem to check the link.
+   */
+  private subscriptionFailed(sub: boolean, topic: string, why: string, suspect: boolean): void {
+    if (suspect) this.suspect(`${sub ? "AT+MQTTSUB" : "AT+MQTTUNSUB"}: ${why}`);
+    if (sub) {
+      this.subs.subscribeFailed();
+      this.error("SUBSCRIBE_FAILED", `client ${this.id}: subscribe to "${topic}" failed (${why}); trying again`);
+      this.listener.onSubscribed(this, topic, false);
+    } else {
+      this.subs.unsubscribeFailed();
+      this.error("UNSUBSCRIBE_FAILED", `client ${this.id}: unsubscribe from "${topic}" failed (${why}); trying again`);
+      this.listener.onUnsubscribed?.(this, topic, false);
+    }
+    const delay = this.subBackoff.next();
+    this.log(`${sub ? "subscribe" : "unsubscribe"} "${topic}" again in ${delay} ms`);
+    this.armDue(D_SUB_RETRY, delay);
+  }
+
+  private suspect(why: string): void {
+    if (this.state === S_OPEN) this.host?.onSuspect(this, why);
+  }
+
+  // ---- status deadlines ----
+
+  private armDue(d: number, ms: number): void {
+    this.due[d] = this.clock.now() + ms;
+    this.scheduleDue();
+  }
+
+  private clearDue(d: number): void {
+    if (this.due[d] === 0) return;
+    this.due[d] = 0;
+    this.scheduleDue();
+  }
+
+  private scheduleDue(): void {
+    const due = this.due;
+    let next = 0;
+    for (let d = 0; d < DEADLINES; d++) if (due[d]! > 0 && (next === 0 || due[d]! < next)) next = due[d]!;
+    if (next === 0) this.statusTimer.cancel();
+    else this.statusTimer.schedule(next - this.clock.now());
+  }
+
+  private statusTimerFired(): void {
+    const now = this.clock.now();
+    const due = this.due;
+    for (let d = 0; d < DEADLINES; d++) {
+      if (due[d] === 0 || due[d]! > now) continue;
+      due[d] = 0;
+      this.deadline(d);
+    }
+    this.scheduleDue();
+    this.pump();
+  }
+
+  private deadline(d: number): void {
+    if (this.state !== S_OPEN) return;
+    switch (d) {
+      case D_PUB: {
+        const k = this.outbox.find(SENT);
+        if (k < 0) return;
+        this.counts[COUNT_RESENT]++;
+        this.suspect("a +MQTTPUB status did not come");
+        this.settle(k, false, WHY_NO_STATUS);
+        return;
+      }
+      case D_QOS0:
+        this.log(`${this.qos0Owed} QoS 0 publish status(es) never came; no longer waiting`);
+        this.qos0Owed = 0;
+        return;
+      case D_SUB: {
+        const topic = this.subs.subPhase === SUB_AWAITING ? this.subs.subTopic : null;
+        if (topic !== null) this.subscriptionFailed(true, topic, "no +MQTTSUB status in time", true);
+        return;
+      }
+      case D_UNSUB: {
+        const topic = this.subs.unsubPhase === SUB_AWAITING ? this.subs.unsubTopic : null;
+        if (topic !== null) this.subscriptionFailed(false, topic, "no +MQTTUNSUB status in time", true);
+        return;
+      }
+      // D_SUB_RETRY: the pump that follows sends what is owed.
     }
   }
 
@@ -607,6 +831,7 @@ export class MqttSession implements CommandOwner {
       return;
     }
     box.remove(k);
+    this.counts[ok ? COUNT_PUBLISHED : COUNT_PUBLISH_FAILED]++;
     if (!ok) this.error("PUBLISH_FAILED", `client ${this.id}: publish to "${topic}" failed (${failureText(why)})`);
     this.listener.onPublished(this, topic, ok, slot);
   }
@@ -621,6 +846,10 @@ export class MqttSession implements CommandOwner {
     }
     // Unsubscribes sent but not confirmed go again, like subscriptions, on the next connection.
     this.subs.disconnected();
+    // Statuses of the connection that ended are no longer awaited.
+    this.qos0Owed = 0;
+    for (let d = 0; d < DEADLINES; d++) this.due[d] = 0;
+    this.statusTimer.cancel();
     this.dropQoS0IfOffline();
   }
 
@@ -633,6 +862,7 @@ export class MqttSession implements CommandOwner {
       if (box.state(slot) === QUEUED && box.qosOf(slot) === 0) {
         const topic = box.topic(slot);
         box.remove(k);
+        this.counts[COUNT_PUBLISH_FAILED]++;
         this.error("CONNECTION_LOST", `client ${this.id}: QoS 0 message to "${topic}" dropped while offline`);
         this.listener.onPublished(this, topic, false, slot);
       }

@@ -1,10 +1,18 @@
 import { codeAt } from "cellmqtt/at/bytes";
 
+/** Where the one subscribe (or unsubscribe) of a direction stands. */
+export const SUB_NONE = 0;
+/** Its command is queued or on the wire. */
+export const SUB_SENDING = 1;
+/** Its command got `OK`; its `+MQTTSUB`/`+MQTTUNSUB` status is due. */
+export const SUB_AWAITING = 2;
+
 /**
  * One session's subscriptions: the topics it wants (restored on every connection), the
- * unsubscribes it still owes, and, per direction, the topics whose command is in flight and
- * those whose `OK` came and whose `+MQTTSUB`/`+MQTTUNSUB` status is due. The modem reports
- * statuses in order, so each list is a FIFO.
+ * unsubscribes it still owes, and, per direction, the one topic whose command is in flight or
+ * whose status is due. `+MQTTSUB: <id>,<status>` names no topic, so at most one subscribe (and
+ * one unsubscribe) is ever outstanding: a status can only be the one awaited, and one that
+ * nothing awaits is ignored instead of shifting every later match.
  */
 export class Subscriptions {
   private readonly topics: string[] = [];
@@ -12,10 +20,11 @@ export class Subscriptions {
   /** Whether the current connection has sent (or given up on) each topic's subscribe. */
   private readonly sent: boolean[] = [];
   private readonly unsubscribes: string[] = [];
-  private readonly subSending: string[] = [];
-  private readonly subAwaiting: string[] = [];
-  private readonly unsubSending: string[] = [];
-  private readonly unsubAwaiting: string[] = [];
+  /** The subscribe outstanding, and where it stands (SUB_*). */
+  subTopic: string | null = null;
+  subPhase = SUB_NONE;
+  unsubTopic: string | null = null;
+  unsubPhase = SUB_NONE;
 
   /** The topics subscribed to (or to be, on the next connection). */
   get wanted(): readonly string[] {
@@ -46,8 +55,9 @@ export class Subscriptions {
     if (this.unsubscribes.indexOf(topic) < 0) this.unsubscribes.push(topic);
   }
 
-  /** Index of the next topic this connection has not subscribed yet, or -1. */
+  /** Index of the next topic this connection has not subscribed yet, or -1 (also while one is outstanding). */
   nextSubscribe(): number {
+    if (this.subPhase !== SUB_NONE) return -1;
     for (let k = 0; k < this.sent.length; k++) if (!this.sent[k]) return k;
     return -1;
   }
@@ -63,53 +73,87 @@ export class Subscriptions {
   /** The subscribe of topic `k` is being sent (or, with `sending` false, could not be queued). */
   subscribing(k: number, sending: boolean): void {
     this.sent[k] = sending;
-    if (sending) this.subSending.push(this.topics[k]!);
-    else this.subSending.pop();
+    this.subTopic = sending ? this.topics[k]! : null;
+    this.subPhase = sending ? SUB_SENDING : SUB_NONE;
   }
 
-  /** The next unsubscribe owed, taken off the list; null when none. */
+  /** The next unsubscribe owed, taken off the list; null when none or one is outstanding. */
   takeUnsubscribe(): string | null {
+    if (this.unsubPhase !== SUB_NONE) return null;
     const topic = this.unsubscribes.shift();
     if (topic === undefined) return null;
-    this.unsubSending.push(topic);
+    this.unsubTopic = topic;
+    this.unsubPhase = SUB_SENDING;
     return topic;
   }
 
   /** The unsubscribe taken last could not be queued: it goes back to the front. */
   untakeUnsubscribe(): void {
-    const topic = this.unsubSending.pop();
-    if (topic !== undefined) this.unsubscribes.unshift(topic);
+    const topic = this.unsubTopic;
+    this.unsubTopic = null;
+    this.unsubPhase = SUB_NONE;
+    if (topic !== null) this.unsubscribes.unshift(topic);
   }
 
   get owesUnsubscribe(): boolean {
-    return this.unsubscribes.length > 0;
+    return this.unsubPhase === SUB_NONE && this.unsubscribes.length > 0;
   }
 
-  /** `AT+MQTTSUB` finished; returns its topic (now awaiting its status if `ok`). */
-  subscribeDone(ok: boolean): string | undefined {
-    const topic = this.subSending.shift();
-    if (topic !== undefined && ok) this.subAwaiting.push(topic);
+  /** `AT+MQTTSUB` finished: `ok` awaits its status; a failure is to be tried again. Returns its topic. */
+  subscribeDone(ok: boolean): string | null {
+    const topic = this.subPhase === SUB_SENDING ? this.subTopic : null;
+    if (topic === null) return null;
+    if (ok) this.subPhase = SUB_AWAITING;
+    else this.subscribeFailed();
     return topic;
   }
 
-  /** `+MQTTSUB: <id>,<status>`; returns its topic. A refused one is not retried this connection. */
-  subscribeStatus(ok: boolean): string | undefined {
-    const topic = this.subAwaiting.shift();
-    if (topic !== undefined && !ok) {
+  /**
+   * `+MQTTSUB: <id>,<status>`: the topic it answers, or null if no subscribe awaits a status. A
+   * refused one is not tried again this connection (the broker said no).
+   */
+  subscribeStatus(): string | null {
+    const topic = this.subPhase === SUB_AWAITING ? this.subTopic : null;
+    this.subTopic = null;
+    if (topic !== null) this.subPhase = SUB_NONE;
+    return topic;
+  }
+
+  /** The outstanding subscribe failed (ERROR, or no status in time): its topic is owed again. */
+  subscribeFailed(): string | null {
+    const topic = this.subTopic;
+    this.subTopic = null;
+    this.subPhase = SUB_NONE;
+    if (topic !== null) {
       const k = this.topics.indexOf(topic);
-      if (k >= 0) this.sent[k] = true;
+      if (k >= 0) this.sent[k] = false;
     }
     return topic;
   }
 
-  unsubscribeDone(ok: boolean): string | undefined {
-    const topic = this.unsubSending.shift();
-    if (topic !== undefined && ok) this.unsubAwaiting.push(topic);
+  unsubscribeDone(ok: boolean): string | null {
+    const topic = this.unsubPhase === SUB_SENDING ? this.unsubTopic : null;
+    if (topic === null) return null;
+    if (ok) this.unsubPhase = SUB_AWAITING;
+    else this.unsubscribeFailed();
     return topic;
   }
 
-  unsubscribeStatus(): string | undefined {
-    return this.unsubAwaiting.shift();
+  /** `+MQTTUNSUB: <id>,<status>`: the topic it answers, or null if no unsubscribe awaits one. */
+  unsubscribeStatus(): string | null {
+    const topic = this.unsubPhase === SUB_AWAITING ? this.unsubTopic : null;
+    this.unsubTopic = null;
+    if (topic !== null) this.unsubPhase = SUB_NONE;
+    return topic;
+  }
+
+  /** The outstanding unsubscribe failed: it is owed again (unless subscribed anew meanwhile). */
+  unsubscribeFailed(): string | null {
+    const topic = this.unsubTopic;
+    this.unsubTopic = null;
+    this.unsubPhase = SUB_NONE;
+    if (topic !== null && this.topics.indexOf(topic) < 0 && this.unsubscribes.indexOf(topic) < 0) this.unsubscribes.unshift(topic);
+    return topic;
   }
 
   /** A new connection: every wanted topic is to be subscribed again. */
@@ -117,12 +161,11 @@ export class Subscriptions {
     for (let k = 0; k < this.sent.length; k++) this.sent[k] = false;
   }
 
-  /** The connection ended: nothing is in flight; unconfirmed unsubscribes are owed again. */
+  /** The connection ended: nothing is in flight; an unconfirmed unsubscribe is owed again. */
   disconnected(): void {
-    this.subSending.length = 0;
-    this.subAwaiting.length = 0;
-    this.owe(this.unsubAwaiting);
-    this.owe(this.unsubSending);
+    this.subTopic = null;
+    this.subPhase = SUB_NONE;
+    this.unsubscribeFailed();
   }
 
   /**
@@ -140,13 +183,5 @@ export class Subscriptions {
       if (i === n && codeAt(t, n) !== codeAt(t, n)) return t; // NaN past the end: same length
     }
     return null;
-  }
-
-  private owe(list: string[]): void {
-    for (let i = 0; i < list.length; i++) {
-      const t = list[i]!;
-      if (this.topics.indexOf(t) < 0 && this.unsubscribes.indexOf(t) < 0) this.unsubscribes.push(t);
-    }
-    list.length = 0;
   }
 }

@@ -69,7 +69,7 @@
  *   (the rest of a read is still parsed, the next write works).
  *
  * Extras: `reconnect`, `reconnectPeriod`, `reconnectMaxPeriod`, `stableAfter`, `connectTimeout`,
- * `commandTimeout`, `queueQoS0`, `publishAttempts` and `tls` as in the MQTT.js-style client's
+ * `commandTimeout`, `queueQoS0`, `publishAttempts`, `statusTimeout` and `tls` as in the MQTT.js-style client's
  * options; `onLog(line)` for the session's log; the `connected` getter.
  */
 import { MqttError } from "cellmqtt/modem/errors";
@@ -139,7 +139,7 @@ type ClientCallback<A extends unknown[]> = (this: ECMA419Client, ...args: A) => 
 /** Options the two faces share, with the same meaning (see ConnectOptions). */
 type SessionExtras = Pick<
   ConnectOptions,
-  "reconnect" | "reconnectPeriod" | "reconnectMaxPeriod" | "stableAfter" | "connectTimeout" | "commandTimeout" | "queueQoS0" | "publishAttempts" | "tls"
+  "reconnect" | "reconnectPeriod" | "reconnectMaxPeriod" | "stableAfter" | "connectTimeout" | "commandTimeout" | "queueQoS0" | "publishAttempts" | "statusTimeout" | "tls"
 >;
 
 export interface ClientOptions extends SessionExtras {
@@ -783,6 +783,7 @@ function connectOptions(o: ClientOptions): ConnectOptions {
     commandTimeout: o.commandTimeout,
     queueQoS0: o.queueQoS0,
     publishAttempts: o.publishAttempts,
+    statusTimeout: o.statusTimeout,
   };
 }
 

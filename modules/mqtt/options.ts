@@ -42,6 +42,11 @@ export interface ConnectOptions {
   queueQoS0?: boolean;
   /** Attempts for a QoS 1/2 publish the modem keeps failing (default 5). */
   publishAttempts?: number;
+  /**
+   * How long the modem's `+MQTTPUB`/`+MQTTSUB`/`+MQTTUNSUB` status may take after `OK` (ms,
+   * default 30000). A QoS 1/2 message whose status does not come is sent again.
+   */
+  statusTimeout?: number;
 }
 
 /** Payload as bytes: strings are UTF-8 encoded (allocates; pass a Uint8Array on hot paths). */
@@ -86,6 +91,7 @@ export function sessionConfig(o: ConnectOptions, limits: ModemLimits = manualLim
     commandTimeoutMs: checkInteger("commandTimeout", o.commandTimeout ?? 10000, 100, 600_000),
     queueQoS0: o.queueQoS0 ?? true,
     publishAttempts: checkInteger("publishAttempts", o.publishAttempts ?? 5, 1, 100),
+    statusTimeoutMs: checkInteger("statusTimeout", o.statusTimeout ?? 30000, 100, 600_000),
   };
 }
 

@@ -74,11 +74,14 @@ export class ModemRig {
     return done();
   }
 
-  /** Starts the modem and a client on slot 1 and runs until connected. */
+  /**
+   * Starts the modem and a client on slot 1 and runs until connected and the read that follows
+   * every connection (`AT+MQTTREAD` until the modem holds nothing) is done.
+   */
   connected(options: Partial<ConnectOptions> = {}, name?: string): MqttClient {
     const c = this.client({ host: "broker.example", clientId: "dev1", ...options }, name);
     if (this.modem.link.state === 0) this.start();
-    if (!this.until(() => c.connected, 300_000)) throw new Error(`never connected; wire: ${this.fake.lines.join(" | ")}`);
+    if (!this.until(() => c.connected && !this.modem.inbound.busy, 300_000)) throw new Error(`never connected; wire: ${this.fake.lines.join(" | ")}`);
     return c;
   }
 }
