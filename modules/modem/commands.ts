@@ -108,6 +108,25 @@ export function mqttPub(e: CommandEncoder, id: number, topic: string, qos: numbe
   else head.int(length).data(payload, offset, length);
 }
 
+/** Most characters the length form's data phase takes (`Datasize` 1-1024). */
+export const HEX_DATA_MAX = 1024;
+const HEX_DIGITS = ascii("0123456789ABCDEF");
+
+/**
+ * `AT+MQTTPUB` length form with the data as hex text, the manual's "Send any data in HEX" read
+ * literally: `...,<2 * length>`, then after `>` two hex digits per payload byte. `stage` (at
+ * least 2 * length bytes, made once) holds the text; nothing is allocated.
+ */
+export function mqttPubHex(e: CommandEncoder, id: number, topic: string, qos: number, retain: number, payload: Uint8Array, offset: number, length: number, stage: Uint8Array): void {
+  const n = length * 2;
+  for (let i = 0; i < length; i++) {
+    const b = payload[offset + i]!;
+    stage[2 * i] = HEX_DIGITS[b >> 4]!;
+    stage[2 * i + 1] = HEX_DIGITS[b & 15]!;
+  }
+  messageHead(e, MQTTPUB, id, topic, qos, retain).int(n).data(stage, 0, n);
+}
+
 /** `AT+MQTTWILL=<id>,"topic",<qos>,<retain>,"payload"`: the manual has the quoted form only. */
 export function mqttWill(e: CommandEncoder, id: number, topic: string, qos: number, retain: number, payload: Uint8Array): void {
   messageHead(e, MQTTWILL, id, topic, qos, retain).quotedBytes(payload, 0, payload.length);

@@ -69,7 +69,8 @@ export class LimitsProbe implements CommandOwner {
     const f = this.engine.fields;
     f.parse(bytes, body, end);
     // Only the test form's answer starts with a list: `+MQTTOPEN: 1,1` is an async status.
-    if (f.count < 2 || bytes[f.start(0) - (f.isQuoted(0) ? 1 : 0)] !== 0x28) return false;
+    // `+MQTTCONF: (0,1)` is the list alone, and may hold one mode: `(0)`.
+    if (f.count < (STEPS[tag] === "CONF" ? 1 : 2) || bytes[f.start(0) - (f.isQuoted(0) ? 1 : 0)] !== 0x28) return false;
     const l = this.limits;
     const ids: number[] = [];
     for (let id = 1; id <= 2; id++) if (f.listIncludes(0, id)) ids.push(id);

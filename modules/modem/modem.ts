@@ -5,8 +5,8 @@ import { lineText } from "cellmqtt/at/redact";
 import { text } from "cellmqtt/at/bytes";
 import { isRefusal } from "./errors.ts";
 import { jitterSource } from "./jitter.ts";
-import { APN_MAX } from "./limits.ts";
-import { checkQuotable } from "./validate.ts";
+import { APN_MAX, PAYLOAD_MAX } from "./limits.ts";
+import { ValidationError, checkQuotable } from "./validate.ts";
 import { Inbound } from "./inbound.ts";
 import { LimitsProbe, manualLimits, type ModemLimits } from "./limits-probe.ts";
 import { Query, type QueryAnswer, type QueryName } from "./query.ts";
@@ -31,6 +31,13 @@ export interface ModemOptions {
   resetModem?: () => void;
   /** Field log: one line per event worth knowing about. */
   log?: (message: string) => void;
+  /**
+   * How the length form of `AT+MQTTPUB` sends its data (the manual: "Send any data in HEX").
+   * `raw` (the default): the payload bytes as they are, `Datasize` = payload bytes (1-1024).
+   * `hex`: each byte as two hex digits (`0x3e` -> `3E`), `Datasize` = the characters sent, so a
+   * payload in the length form is 1-512 bytes (`limits.payloadMax` says so).
+   */
+  publishData?: "raw" | "hex";
 }
 
 /** What the soak test and field diagnostics read: totals over both client ids. */
@@ -45,6 +52,9 @@ export interface ModemCounters {
   /** Link checks run without a URC (an ERROR, a missing status, a quiet line). */
   linkChecks: number;
 }
+
+/** Longest payload of a hex length-form publish: `Datasize` (at most 1024) counts two a byte. */
+const HEX_PAYLOAD_MAX = PAYLOAD_MAX / 2;
 
 /** Line counter and echo counter in the engine's `stats`. */
 const STAT_LINES = 0;
@@ -91,7 +101,15 @@ export class CellularModem implements NetworkListener, LineHandler, SessionHost,
       new MqttSession(1, engine, clock, quiet, random, messages, bytes),
       new MqttSession(2, engine, clock, quiet, random, messages, bytes),
     ];
-    for (const s of this.sessions) s.host = this;
+    const hex = options.publishData === "hex";
+    if (options.publishData !== undefined && !hex && options.publishData !== "raw") {
+      throw new ValidationError("publishData", `must be "raw" or "hex", got ${String(options.publishData)}`);
+    }
+    for (const s of this.sessions) {
+      s.host = this;
+      s.hexData = hex;
+    }
+    if (hex) this.limits.payloadMax = HEX_PAYLOAD_MAX;
     this.inbound = new Inbound(engine, clock, this.sessions, this.log_);
     this.check = new LinkCheck(engine, this);
     this.idleTimer = clock.timer(() => this.idle());
@@ -130,6 +148,14 @@ export class CellularModem implements NetworkListener, LineHandler, SessionHost,
    */
   probeLimits(done?: (limits: ModemLimits) => void): void {
     new LimitsProbe(this.engine, this.limits, (l) => {
+      // Hex text takes two characters a byte out of the modem's 1024-character data buffer.
+      if (this.sessions[0]!.hexData && l.payloadMax > HEX_PAYLOAD_MAX) l.payloadMax = HEX_PAYLOAD_MAX;
+      // A modem without the message mode asked for gets the one it has, from its next bring-up.
+      if (l.modes.length > 0 && !l.modes.includes(this.link.receiveMode)) {
+        const mode = l.modes[0] === 1 ? 1 : 0;
+        this.log_(`limits: AT+MQTTCONF takes mode${l.modes.length > 1 ? "s" : ""} ${l.modes.join(",")} only; using ${mode}${mode === 0 ? " (payloads with \" or CR LF cannot be framed)" : ""}`);
+        this.link.receiveMode = mode;
+      }
       this.log_(`limits: topic ${l.topicMax}, payload ${l.payloadMax}, user ${l.usernameMax}, client id ${l.clientIdMax}, ids ${l.clientIds.join(",")}`);
       done?.(l);
     }, this.log_).start();

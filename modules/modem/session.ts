@@ -164,6 +164,10 @@ export class MqttSession implements CommandOwner {
   private subBackoff: Backoff;
   /** The modem around; set by it. */
   host: SessionHost | null = null;
+  /** Length-form publishes send their data as hex text (see ModemOptions.publishData). */
+  hexData = false;
+  /** Where hex text is made before it is copied to the transmit region; made on first use. */
+  private hexStage: Uint8Array | null = null;
 
   constructor(
     readonly id: number,
@@ -580,6 +584,8 @@ export class MqttSession implements CommandOwner {
       return;
     }
     const what = result === RESULT_TIMEOUT ? "TIMEOUT" : "COMMAND_FAILED";
+    // A plain `ERROR` to a connect step may mean the call is gone with no URC to say so.
+    if (result === RESULT_ERROR) this.host?.onSuspect(this, `${KIND_NAMES[kind]} answered ERROR`);
     this.failConnect(what, `client ${this.id}: ${KIND_NAMES[kind]} failed: ${resultName(result)}${code >= 0 ? " " + code : ""}`, code);
   }
 
@@ -678,7 +684,9 @@ export class MqttSession implements CommandOwner {
       if (e === null) return;
       const off = box.offset(slot);
       const len = box.length(slot);
-      cmd.mqttPub(e, this.id, box.topic(slot), box.qosOf(slot), box.retainOf(slot), box.pool, off, len, bytesQuotable(box.pool, off, len));
+      if (bytesQuotable(box.pool, off, len)) cmd.mqttPub(e, this.id, box.topic(slot), box.qosOf(slot), box.retainOf(slot), box.pool, off, len, true);
+      else if (this.hexData) cmd.mqttPubHex(e, this.id, box.topic(slot), box.qosOf(slot), box.retainOf(slot), box.pool, off, len, this.stage());
+      else cmd.mqttPub(e, this.id, box.topic(slot), box.qosOf(slot), box.retainOf(slot), box.pool, off, len, false);
       // SENDING before `send`: a port that answers inside `write` settles the command within it.
       box.setState(slot, SENDING);
       if (!engine.send()) {
@@ -694,6 +702,10 @@ export class MqttSession implements CommandOwner {
         continue;
       }
     }
+  }
+
+  private stage(): Uint8Array {
+    return (this.hexStage ??= new Uint8Array(cmd.HEX_DATA_MAX));
   }
 
   /** Highest QoS among the messages whose command is in flight (0 when none). */

@@ -1,5 +1,5 @@
 import { scanQuotable } from "cellmqtt/at/bytes";
-import { QUOTED_PAYLOAD_MAX } from "./limits.ts";
+import { CLIENT_IDS, QUOTED_PAYLOAD_MAX } from "./limits.ts";
 
 /** A value refused before anything reached the wire: names the field and the allowed range. */
 export class ValidationError extends Error {
@@ -28,6 +28,13 @@ export function checkInteger(field: string, value: unknown, min: number, max: nu
     throw new ValidationError(field, `must be an integer from ${min} to ${max}, got ${String(value)}`);
   }
   return value as number;
+}
+
+/** A client id (`slot`): 1 or 2, and one the modem lists (`clientIds`, from its test forms). */
+export function checkSlot(value: unknown, limits: { clientIds: readonly number[] }): number {
+  const id = checkInteger("slot", value, 1, CLIENT_IDS);
+  if (!limits.clientIds.includes(id)) throw new ValidationError("slot", `this modem offers client ids ${limits.clientIds.join(", ")} only (AT+MQTTUSER=?), got ${id}`);
+  return id;
 }
 
 export function checkFlag(field: string, value: unknown): 0 | 1 {

@@ -1,8 +1,8 @@
 import type { MqttError } from "cellmqtt/modem/errors";
-import { CLIENT_IDS, TOPIC_MIN } from "cellmqtt/modem/limits";
+import { TOPIC_MIN } from "cellmqtt/modem/limits";
 import type { CellularModem } from "cellmqtt/modem/modem";
 import { S_IDLE, type MqttSession, type SessionListener } from "cellmqtt/modem/session";
-import { ValidationError, checkFlag, checkInteger, checkTopicFilter, checkTopicName } from "cellmqtt/modem/validate";
+import { ValidationError, checkFlag, checkSlot, checkTopicFilter, checkTopicName } from "cellmqtt/modem/validate";
 import { Emitter } from "./emitter.ts";
 import { checkQos, payloadBytes, sessionConfig, type ConnectOptions } from "./options.ts";
 import { threwText, traceLine } from "./app-code.ts";
@@ -71,7 +71,7 @@ export class MqttClient extends Emitter<ClientEvents> implements SessionListener
   ) {
     super();
     const config = sessionConfig(options, modem.limits);
-    this.session = modem.session(checkInteger("slot", options.slot ?? 1, 1, CLIENT_IDS));
+    this.session = modem.session(checkSlot(options.slot ?? 1, modem.limits));
     this.publishCallbacks = new Array<DoneCallback | null>(this.session.outbox.capacity).fill(null);
     this.info.slot = this.session.id;
     this.session.listener = this;

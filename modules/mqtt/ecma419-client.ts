@@ -73,10 +73,11 @@
  * options; `onLog(line)` for the session's log; the `connected` getter.
  */
 import { MqttError } from "cellmqtt/modem/errors";
-import { CLIENT_IDS, PAYLOAD_MAX, TOPIC_MAX, TOPIC_MIN } from "cellmqtt/modem/limits";
+import { PAYLOAD_MAX, TOPIC_MIN } from "cellmqtt/modem/limits";
+import type { ModemLimits } from "cellmqtt/modem/limits-probe";
 import type { CellularModem } from "cellmqtt/modem/modem";
 import { S_CLOSING, S_IDLE, type MqttSession, type SessionConfig, type SessionListener } from "cellmqtt/modem/session";
-import { ValidationError, checkFlag, checkInteger, checkTopicFilter, checkTopicName } from "cellmqtt/modem/validate";
+import { ValidationError, checkFlag, checkInteger, checkSlot, checkTopicFilter, checkTopicName } from "cellmqtt/modem/validate";
 import type { AlarmTimer } from "cellmqtt/at/port";
 import { checkQos, payloadBytes, sessionConfig, type ConnectOptions } from "./options.ts";
 import { threwText, traceLine } from "./app-code.ts";
@@ -261,6 +262,7 @@ export default class ECMA419Client {
   /** What ends the client if the session goes idle by itself (a connection failure, with no retry). */
   #pendingError: MqttError | null = null;
   #finalError: MqttError | null = null;
+  readonly #limits: ModemLimits;
 
   constructor(options: ClientOptions) {
     if (options === null || typeof options !== "object") throw new ValidationError("options", "must be an object");
@@ -274,8 +276,10 @@ export default class ECMA419Client {
     this.#onClose = callback(options, "onClose");
     this.#onError = callback(options, "onError");
     this.#onLog = callback(options, "onLog");
-    this.#config = sessionConfig(connectOptions(options));
-    const session = modem.session(checkInteger("slot", options.slot ?? 1, 1, CLIENT_IDS));
+    // The modem's limits: the manual's, or what its test forms said (`modem.probeLimits`).
+    this.#limits = modem.limits;
+    this.#config = sessionConfig(connectOptions(options), modem.limits);
+    const session = modem.session(checkSlot(options.slot ?? 1, modem.limits));
     if (session.state !== S_IDLE && session.state !== S_CLOSING) {
       throw new ValidationError("slot", `client slot ${session.id} is in use by another client (state ${session.stateName})`);
     }
@@ -378,12 +382,14 @@ export default class ECMA419Client {
   // ---- writing ----
 
   #publish(data: BufferLike | string | null, options: WriteOptions, id: number): number {
-    const topic = checkTopicName(F_TOPIC, options.topic, TOPIC_MIN, TOPIC_MAX);
+    const limits = this.#limits;
+    const topic = checkTopicName(F_TOPIC, options.topic, TOPIC_MIN, limits.topicMax);
     const qos = checkQos(F_QOS, options.QoS ?? 0);
     const retain = checkFlag(F_RETAIN, options.retain ?? false);
     const bytes = data === null ? EMPTY : this.#bytes(F_DATA, data);
-    const total = options.byteLength === undefined ? bytes.length : checkInteger(F_BYTE_LENGTH, options.byteLength, bytes.length, PAYLOAD_MAX);
-    if (total > PAYLOAD_MAX) throw new ValidationError("data", `length must be 0 to ${PAYLOAD_MAX} bytes (the modem's limit), got ${total}`);
+    const max = limits.payloadMax;
+    const total = options.byteLength === undefined ? bytes.length : checkInteger(F_BYTE_LENGTH, options.byteLength, bytes.length, max);
+    if (total > max) throw new ValidationError("data", `length must be 0 to ${max} bytes (the modem's limit), got ${total}`);
     const budget = this.#budget();
     if (total > budget) throw new Error(`write: overflow: a ${total}-byte message does not fit the outbox (${budget} bytes writable); wait for onWritable`);
     if (total === bytes.length) {
@@ -436,7 +442,7 @@ export default class ECMA419Client {
     for (let i = 0; i < items.length; i++) {
       const item = items[i];
       if (item === null || typeof item !== "object") throw new ValidationError(`items[${i}]`, "must be an object {topic, QoS}");
-      topics.push(checkTopicFilter(`items[${i}].topic`, item.topic, TOPIC_MIN, TOPIC_MAX));
+      topics.push(checkTopicFilter(`items[${i}].topic`, item.topic, TOPIC_MIN, this.#limits.topicMax));
       codes.push(subscribe ? checkQos(`items[${i}].QoS`, item.QoS ?? 0) : 0);
     }
     const pending: Pending = { id, topics, codes, left: topics.length };
@@ -472,7 +478,8 @@ export default class ECMA419Client {
     let used = 0;
     for (let k = 0; k < size; k++) used += box.length(box.slot(k));
     const free = box.pool.length - used;
-    return free < PAYLOAD_MAX ? free : PAYLOAD_MAX;
+    const max = this.#limits.payloadMax;
+    return free < max ? free : max;
   }
 
   #bytes(field: string, data: BufferLike | string): Uint8Array {

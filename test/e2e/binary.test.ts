@@ -75,7 +75,8 @@ describe.each([
       expect(rig.received.map((m, i) => Buffer.compare(m.payload, Buffer.from(payloads[i]!)))).toEqual(payloads.map(() => 0));
       expect(rig.received.every((m) => m.topic === `bin/down/${id}` && m.qos === 1)).toBe(true);
       expect(rig.outputCount("+MQTTMSGI: 1,1,")).toBe(payloads.length);
-      expect(rig.commands().filter((c) => c === "AT+MQTTREAD=1")).toHaveLength(payloads.length);
+      // One read per message, after the one that follows the connection.
+      expect(rig.commands().filter((c) => c === "AT+MQTTREAD=1")).toHaveLength(payloads.length + 1);
 
       await waitFor(() => rig.idle, 2000, () => rig.memory());
       expect(rig.modem.engine.stats[4]).toBe(0); // no line overflowed the receive ring

@@ -105,6 +105,8 @@ it("hostile topics and payloads: the command log holds exactly the intended comm
       'AT+MQTTUSER=1,"user",<redacted>',
       `AT+MQTTWILL=1,"inj/will",1,0,"${Buffer.from(willPayload).toString("latin1")}"`,
       `AT+MQTTOPEN=1,"127.0.0.1",${port},1,30`,
+      // Every connection is followed by a read until the modem holds nothing.
+      "AT+MQTTREAD=1",
       'AT+MQTTSUB=1,"inj/down",1',
     ];
     const expected = [

@@ -11,10 +11,19 @@ type Fault =
   | { kind: "unanswered" }
   | { kind: "garbage"; bytes: Uint8Array; lineEnd: boolean }
   | { kind: "unregistered"; ms: number }
-  | { kind: "publish"; id: 1 | 2; qos: 1 | 2 };
+  | { kind: "publish"; id: 1 | 2; qos: 1 | 2 }
+  | { kind: "status"; fault: "drop" | "dup" | "zero" }
+  | { kind: "silentLoss"; id: 1 | 2 }
+  | { kind: "silentCallLoss" }
+  | { kind: "rebootNoBanner"; boot: number };
 
 const faultArb: fc.Arbitrary<Fault> = fc.oneof(
-  fc.record({ kind: fc.constant("break" as const), id: fc.constantFrom(1 as const, 2 as const), cause: fc.integer({ min: 1, max: 3 }) }),
+  // Causes outside the manual's 1-3 too: taken as 1.
+  fc.record({ kind: fc.constant("break" as const), id: fc.constantFrom(1 as const, 2 as const), cause: fc.integer({ min: 0, max: 9 }) }),
+  { arbitrary: fc.record({ kind: fc.constant("status" as const), fault: fc.constantFrom("drop" as const, "dup" as const, "zero" as const) }), weight: 3 },
+  fc.record({ kind: fc.constant("silentLoss" as const), id: fc.constantFrom(1 as const, 2 as const) }),
+  fc.record({ kind: fc.constant("silentCallLoss" as const) }),
+  fc.record({ kind: fc.constant("rebootNoBanner" as const), boot: fc.integer({ min: 50, max: 5000 }) }),
   fc.record({ kind: fc.constant("dropCall" as const) }),
   fc.record({ kind: fc.constant("reboot" as const), boot: fc.integer({ min: 50, max: 5000 }) }),
   fc.record({ kind: fc.constant("silence" as const), ms: fc.integer({ min: 500, max: 40_000 }), resetEnds: fc.boolean() }),
@@ -51,7 +60,7 @@ function runStorm(storm: [Fault, number][], split: "whole" | "bytes" | "random" 
     },
   });
   rig = r;
-  const options = { reconnectPeriod: 1000, reconnectMaxPeriod: 20_000, commandTimeout: 3000, connectTimeout: 20_000 };
+  const options = { reconnectPeriod: 1000, reconnectMaxPeriod: 20_000, commandTimeout: 3000, connectTimeout: 20_000, statusTimeout: 5000, keepalive: 30 };
   const clients: MqttClient[] = [
     r.client({ host: "a.example", clientId: "one", slot: 1, ...options }),
     r.client({ host: "b.example", clientId: "two", slot: 2, ...options }),
@@ -78,6 +87,26 @@ function runStorm(storm: [Fault, number][], split: "whole" | "bytes" | "random" 
           faults++;
           r.fake.breakConnection(fault.id, fault.cause);
         }
+        break;
+      case "status":
+        faults++;
+        r.fake.statusFaults.push(fault.fault);
+        break;
+      case "silentLoss":
+        if (r.fake.slots[fault.id]!.state !== 0) {
+          faults++;
+          r.fake.loseConnection(fault.id);
+        }
+        break;
+      case "silentCallLoss":
+        if (r.fake.callActive) {
+          faults++;
+          r.fake.loseCall();
+        }
+        break;
+      case "rebootNoBanner":
+        faults++;
+        r.fake.reboot(fault.boot, false);
         break;
       case "dropCall":
         if (r.fake.callActive) {
@@ -155,7 +184,7 @@ describe("fault storms", () => {
     );
     // The storms did storm, and messages went through them.
     expect(faultsSeen).toBeGreaterThan(300);
-    expect(messages).toBeGreaterThan(500);
+    expect(messages).toBeGreaterThan(300);
     // Counted, not forbidden: a break between the modem's OK and its status resends a message.
     console.log(`fault storms: ${faultsSeen} faults, ${messages} QoS 1/2 messages, ${duplicates} duplicates`);
   });

@@ -104,6 +104,8 @@ export interface FakeModemOptions {
   readOnOneLine?: boolean;
   /** Spaces after commas in `+MQTTMSG` (mode 0). */
   msgSpaces?: boolean;
+  /** The length form's data as raw bytes (default) or as hex text, two digits a byte. */
+  publishData?: "raw" | "hex";
   /**
    * Answer inside `write`, as an in-process modem does: every latency is 0 and output due now
    * goes to the host before `write` returns.
@@ -160,6 +162,11 @@ export class FakeModem implements TxPort {
   subStatus = 1;
   unsubStatus = 1;
   pubStatus = 1;
+  /**
+   * Faults for the next `+MQTTPUB`/`+MQTTSUB`/`+MQTTUNSUB` statuses, taken in order: `drop` loses
+   * the status on the line, `dup` sends it twice, `zero` fails a publish (status 0, not published).
+   */
+  readonly statusFaults: ("drop" | "dup" | "zero")[] = [];
   readonly slots: Slot[];
   /** Every publish the modem accepted and reported as published: id, topic, payload. */
   readonly published: { id: number; topic: string; qos: number; retain: number; payload: Uint8Array }[] = [];
@@ -179,6 +186,7 @@ export class FakeModem implements TxPort {
   private readonly prompt: string;
   private readonly readOnOneLine: boolean;
   private readonly msgSpaces: boolean;
+  private readonly hexData: boolean;
   private readonly inline: boolean;
 
   constructor(
@@ -196,6 +204,7 @@ export class FakeModem implements TxPort {
     this.ip = options.ip ?? "10.2.83.148";
     this.readOnOneLine = options.readOnOneLine ?? true;
     this.msgSpaces = options.msgSpaces ?? false;
+    this.hexData = options.publishData === "hex";
     this.slots = [0, 1, 2].map(() => ({ state: 0, user: null, will: null, willData: null, subs: new Set<string>(), inbox: [] }));
     this.timer = clock.timer(() => this.deliverDue());
     if (options.bootBanner) this.emit(crlf("RDY"), this.latency.boot);
@@ -302,8 +311,23 @@ export class FakeModem implements TxPort {
     this.urc("+MIPCALL: 0", delay);
   }
 
-  /** The modem resets: all state lost, echo on, pending output discarded, `RDY` after the boot time. */
-  reboot(bootMs = this.latency.boot): void {
+  /** The data call drops and no `+MIPCALL: 0` reaches the host (lost on the line, or never sent). */
+  loseCall(): void {
+    this.callActive = false;
+    for (let id = 1; id <= 2; id++) this.slots[id]!.state = 0;
+  }
+
+  /** The connection of `id` ends and no `+MQTTBREAK` reaches the host. */
+  loseConnection(id: number): void {
+    this.slots[id]!.state = 0;
+    this.slots[id]!.subs.clear();
+  }
+
+  /**
+   * The modem resets: all state lost, echo on, pending output discarded, `RDY` after the boot
+   * time (or, with `banner` false, no `RDY` at all: a reboot the host must find out itself).
+   */
+  reboot(bootMs = this.latency.boot, banner = true): void {
     this.epoch++;
     this.queue.length = 0;
     this.alive = false;
@@ -328,7 +352,7 @@ export class FakeModem implements TxPort {
       bytes: null,
       fn: () => {
         this.alive = true;
-        this.deliver(enc(crlf("RDY")));
+        if (banner) this.deliver(enc(crlf("RDY")));
       },
       final: false,
       epoch: this.epoch,
@@ -558,7 +582,7 @@ export class FakeModem implements TxPort {
       if (this.slots[id]!.state !== 2) return error();
       if (this.subStatus === 1) this.slots[id]!.subs.add(m[2]!);
       ok();
-      return r.line(`+MQTTSUB: ${id},${this.subStatus}`, st);
+      return this.status(`+MQTTSUB: ${id},${this.subStatus}`, r, st);
     }
     if (line === "AT+MQTTUNSUB=?") {
       r.line("+MQTTUNSUB: (1,2),255");
@@ -569,7 +593,7 @@ export class FakeModem implements TxPort {
       if (this.slots[id]!.state !== 2) return error();
       this.slots[id]!.subs.delete(m[2]!);
       ok();
-      return r.line(`+MQTTUNSUB: ${id},${this.unsubStatus}`, st);
+      return this.status(`+MQTTUNSUB: ${id},${this.unsubStatus}`, r, st);
     }
     if (line === "AT+MQTTPUB=?") {
       r.line("+MQTTPUB: (1,2),255,(0-2),(0,1),1024");
@@ -591,9 +615,13 @@ export class FakeModem implements TxPort {
         }
         if (slot.state !== 2) return error();
         ok();
+        const fault = this.statusFaults.shift();
         this.later(() => {
-          if (this.pubStatus === 1) this.published.push({ id, topic, qos, retain, payload });
-          this.emit(crlf(`+MQTTPUB: ${id},${this.pubStatus}`));
+          const status = fault === "zero" ? 0 : this.pubStatus;
+          if (status === 1) this.published.push({ id, topic, qos, retain, payload });
+          if (fault === "drop") return;
+          this.emit(crlf(`+MQTTPUB: ${id},${status}`));
+          if (fault === "dup") this.emit(crlf(`+MQTTPUB: ${id},${status}`), 1);
         }, st);
       };
       if (m[6] !== undefined) return done(enc(m[6]));
@@ -602,7 +630,13 @@ export class FakeModem implements TxPort {
       const size = Number(m[7]);
       if (size < 1 || size > 1024) return error();
       this.dataLeft = size;
-      this.dataCommand = () => done(new Uint8Array(this.payloads.at(-1)!));
+      this.dataCommand = () => {
+        const data = this.payloads.at(-1)!;
+        if (!this.hexData) return done(new Uint8Array(data));
+        const text = Buffer.from(data).toString("latin1");
+        if (!/^(?:[0-9A-Fa-f]{2})+$/.test(text)) return error();
+        done(new Uint8Array(Buffer.from(text, "hex")));
+      };
       r.raw(this.prompt);
       return;
     }
@@ -634,6 +668,14 @@ export class FakeModem implements TxPort {
       return ok();
     }
     error();
+  }
+
+  /** A subscribe or unsubscribe status line, through the next status fault if one is set. */
+  private status(line: string, r: Reply, delay: number): void {
+    const fault = this.statusFaults.shift();
+    if (fault === "drop") return;
+    r.line(line, delay);
+    if (fault === "dup") r.line(line, delay + 1);
   }
 
   /** Runs `fn` after `ms` (plus the reply latency), unless the modem rebooted meanwhile. */

@@ -67,7 +67,8 @@ const RULES: [string, string][] = [
   ["AT+MQTTOPEN=", "\r\nOK\r\n\r\n+MQTTOPEN: 1,1\r\n"],
   ["AT+MQTTSUB=", "\r\nOK\r\n\r\n+MQTTSUB: 1,1\r\n"],
   ["AT+MQTTPUB=", "\r\nOK\r\n\r\n+MQTTPUB: 1,1\r\n"],
-  ["AT+MQTTREAD=", ""], // set per test: the record to read
+  // Nothing held (the read after every connection); a test sets the record to read.
+  ["AT+MQTTREAD=", "\r\n+MQTTREAD: 1,0,0,0\r\n\r\nOK\r\n"],
   ["AT", "\r\nOK\r\n"], // AT, ATE0, AT+MQTTCONF, AT+MQTTUSER: last, as the catch-all
 ];
 
@@ -161,12 +162,12 @@ interface Rig {
 
 const COMMAND_TOPIC = "devices/abc/cmd";
 
-function rig(): Rig {
+function rig(publishData: "raw" | "hex" = "raw"): Rig {
   const scripted = new ScriptedModem();
   const clock = new ManualClock();
   const engine = new Engine({ tx: scripted, clock });
   scripted.engine = engine;
-  const modem = new CellularModem(engine, clock);
+  const modem = new CellularModem(engine, clock, { publishData });
   const client = connect(modem, { host: "broker.example.com", clientId: "budget", keepalive: 60 });
   const received = { count: 0, bytes: 0, topicHits: 0 };
   client.on("message", (topic: string, payload: Uint8Array, info: MessageInfo) => {
@@ -197,6 +198,14 @@ const qos0 = { qos: 0 as const };
 
 budget("publish a 200-byte binary payload, QoS 1 (length form, prompt, +MQTTPUB ack)", () => {
   const r = rig();
+  return () => {
+    r.client.publish(DATA_TOPIC, binary, qos1);
+    r.modem.drain();
+  };
+});
+
+budget("publish a 200-byte binary payload, QoS 1, data as hex text (length form of 400 characters)", () => {
+  const r = rig("hex");
   return () => {
     r.client.publish(DATA_TOPIC, binary, qos1);
     r.modem.drain();
@@ -282,6 +291,11 @@ test("the budget paths really ran: acks, messages and topics counted", () => {
   assertEqual(r.received.count, 1, "messages delivered");
   assertEqual(r.received.topicHits, 1, "topic is the subscription's string");
   assertEqual(r.received.bytes, 4, "payload length plus QoS");
+  const hex = rig("hex");
+  hex.client.publish(DATA_TOPIC, binary, qos1);
+  hex.modem.drain();
+  assertEqual(hex.modem.dataBytes, binary.length * 2, "hex data: two characters a byte");
+  assertEqual(hex.client.session.outbox.live, 0, "hex: outbox empty after +MQTTPUB: 1,1");
 });
 
 run();
