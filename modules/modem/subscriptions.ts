@@ -113,9 +113,11 @@ export class Subscriptions {
    * refused one is not tried again this connection (the broker said no).
    */
   subscribeStatus(): string | null {
-    const topic = this.subPhase === SUB_AWAITING ? this.subTopic : null;
+    // A status while the command still waits for its `OK` is not its own: left alone.
+    if (this.subPhase !== SUB_AWAITING) return null;
+    const topic = this.subTopic;
     this.subTopic = null;
-    if (topic !== null) this.subPhase = SUB_NONE;
+    this.subPhase = SUB_NONE;
     return topic;
   }
 
@@ -141,9 +143,10 @@ export class Subscriptions {
 
   /** `+MQTTUNSUB: <id>,<status>`: the topic it answers, or null if no unsubscribe awaits one. */
   unsubscribeStatus(): string | null {
-    const topic = this.unsubPhase === SUB_AWAITING ? this.unsubTopic : null;
+    if (this.unsubPhase !== SUB_AWAITING) return null;
+    const topic = this.unsubTopic;
     this.unsubTopic = null;
-    if (topic !== null) this.unsubPhase = SUB_NONE;
+    this.unsubPhase = SUB_NONE;
     return topic;
   }
 

@@ -384,3 +384,22 @@ describe("limits learned from the test forms", () => {
     expect(r.fake.lines).not.toContain("AT+MQTTCONF=1");
   });
 });
+
+describe("a stray status while a subscribe waits for its OK", () => {
+  it("is ignored and leaves the subscribe in flight to finish with its own status", () => {
+    const r = new ModemRig();
+    const c = r.connected();
+    r.fake.when(/^AT\+MQTTSUB=/, (reply) => {
+      reply.line("+MQTTSUB: 1,0"); // a late status of something before, ahead of the OK
+      reply.final("OK", 10);
+      reply.line("+MQTTSUB: 1,1", 30);
+    }, 1);
+    const told: string[] = [];
+    c.subscribe("a", { qos: 1 }, (e) => told.push(e ? "error" : "ok"));
+    c.subscribe("b", { qos: 1 });
+    r.run(1000);
+    expect(told).toEqual(["ok"]);
+    expect(r.modem.counters().statusesIgnored).toBe(1);
+    expect(r.fake.linesMatching(/^AT\+MQTTSUB/)).toEqual(['AT+MQTTSUB=1,"a",1', 'AT+MQTTSUB=1,"b",1']);
+  });
+});
