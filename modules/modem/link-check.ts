@@ -1,5 +1,5 @@
 import type { AtEngine, CommandOwner } from "cellmqtt/at/engine";
-import { RESULT_OK } from "cellmqtt/at/results";
+import { RESULT_OK, STAT_ECHOES } from "cellmqtt/at/results";
 import * as cmd from "./commands.ts";
 
 /** What a check found, told to the modem. */
@@ -16,8 +16,6 @@ export interface LinkCheckListener {
 const TAG_CALL = 1;
 const TAG_OPEN = 2;
 const TIMEOUT_MS = 5000;
-/** Index of the engine's echo counter in `stats`. */
-const STAT_ECHOES = 1;
 
 /**
  * Checks the link when no URC said it broke, but something suggests it did: an `ERROR` to a

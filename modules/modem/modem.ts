@@ -1,6 +1,6 @@
 import type { AtEngine, LineHandler } from "cellmqtt/at/engine";
 import type { AlarmTimer, Clock } from "cellmqtt/at/port";
-import { NOTICE_RESYNCED, NOTICE_SYNC_TIMEOUT, NOTICE_TIMEOUT, noticeName } from "cellmqtt/at/results";
+import { NOTICE_RESYNCED, NOTICE_SYNC_TIMEOUT, NOTICE_TIMEOUT, STAT_ECHOES, STAT_LINES, noticeName } from "cellmqtt/at/results";
 import { lineText } from "cellmqtt/at/redact";
 import { text } from "cellmqtt/at/bytes";
 import { isRefusal } from "./errors.ts";
@@ -56,9 +56,6 @@ export interface ModemCounters {
 /** Longest payload of a hex length-form publish: `Datasize` (at most 1024) counts two a byte. */
 const HEX_PAYLOAD_MAX = PAYLOAD_MAX / 2;
 
-/** Line counter and echo counter in the engine's `stats`. */
-const STAT_LINES = 0;
-const STAT_ECHOES = 1;
 /** How often a quiet line is looked at when no session tells its keepalive (ms). */
 const IDLE_DEFAULT_MS = 60000;
 
@@ -344,7 +341,7 @@ export class CellularModem implements NetworkListener, LineHandler, SessionHost,
    * it stopped answering: the link resyncs (and, if that fails too, pulses the reset hook).
    */
   private timedOut(): void {
-    const lines = this.engine.stats[0]!;
+    const lines = this.engine.stats[STAT_LINES]!;
     this.silentTimeouts = lines === this.linesAtTimeout ? this.silentTimeouts + 1 : 1;
     this.linesAtTimeout = lines;
     if (this.silentTimeouts >= 2 && this.link.up) {

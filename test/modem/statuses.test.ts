@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { MqttClient } from "cellmqtt/mqtt/client";
+import Ecma419Client from "cellmqtt/mqtt/ecma419-client";
 import { ModemRig } from "../support/modem-rig.ts";
 
 const PUB = /^AT\+MQTTPUB=/;
@@ -369,6 +370,20 @@ describe("limits learned from the test forms", () => {
     expect(r.fake.lines).toEqual([]);
   });
 
+  it("the ECMA-419 client validates against modem.limits too: topic, payload, client ids", () => {
+    const r = new ModemRig();
+    r.modem.limits.topicMax = 8;
+    r.modem.limits.payloadMax = 16;
+    r.modem.limits.clientIds = [1];
+    expect(() => new Ecma419Client({ modem: r.modem, host: "h", slot: 2 })).toThrow(/^slot: this modem offers client ids 1 only/);
+    const c = new Ecma419Client({ modem: r.modem, host: "h" });
+    expect(() => c.write(new Uint8Array(1), { topic: "t/123456" })).not.toThrow();
+    expect(() => c.write(new Uint8Array(1), { topic: "t/1234567" })).toThrow(/^topic: length must be 1 to 8, got 9/);
+    expect(() => c.write(new Uint8Array(17), { topic: "t" })).toThrow(/^data: length must be 0 to 16 bytes/);
+    expect(() => c.write(null, { operation: Ecma419Client.SUBSCRIBE, items: [{ topic: "a/b/c/d/e" }] })).toThrow(/^items\[0\]\.topic: length must be 1 to 8, got 9/);
+    c.close();
+  });
+
   it("a modem whose AT+MQTTCONF=? lists mode 0 only is brought up in mode 0 (modes)", () => {
     const r = new ModemRig();
     r.fake.when(/^AT\+MQTTCONF=\?$/, (reply) => {
@@ -401,5 +416,31 @@ describe("a stray status while a subscribe waits for its OK", () => {
     expect(told).toEqual(["ok"]);
     expect(r.modem.counters().statusesIgnored).toBe(1);
     expect(r.fake.linesMatching(/^AT\+MQTTSUB/)).toEqual(['AT+MQTTSUB=1,"a",1', 'AT+MQTTSUB=1,"b",1']);
+  });
+});
+
+describe("why message mode 1 is the default", () => {
+  const payload = "hi\r\nRDY\r\n+MQTTBREAK: 1,1";
+
+  it("mode 1: a payload holding CR LF and modem lines is read by length and delivered intact", () => {
+    const r = new ModemRig();
+    const c = r.connected();
+    c.subscribe("t");
+    r.run(100);
+    r.fake.message(1, "t", payload, 0);
+    r.run(200);
+    expect(r.events.at(-1)).toBe(`c1 message t ${Buffer.from(payload).toString("hex")} qos0 slot1`);
+    expect(r.logs.some((l) => l.includes("restarted"))).toBe(false);
+  });
+
+  it("mode 0 cannot frame it: the +MQTTMSG line ends at the CR LF and the rest passes for modem lines", () => {
+    const r = new ModemRig({ modem: { network: { receiveMode: 0 } } });
+    const c = r.connected();
+    c.subscribe("t");
+    r.run(100);
+    r.fake.message(1, "t", payload, 0);
+    r.run(200);
+    expect(r.events.some((e) => e.includes(Buffer.from(payload).toString("hex")))).toBe(false);
+    expect(r.logs.some((l) => l.endsWith("modem restarted (RDY)"))).toBe(true);
   });
 });
