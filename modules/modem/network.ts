@@ -94,6 +94,8 @@ export class NetworkLink implements CommandOwner {
   private readonly keyMipcall: number;
   private misses = 0;
   private settling = false;
+  /** The link came up; the listener is told on the next timer tick. */
+  private announcing = false;
   private dialDeadline = 0;
   /** Failed tries of the current step, and escalations since the link was last up. */
   private tries = 0;
@@ -331,6 +333,7 @@ export class NetworkLink implements CommandOwner {
   private enter(state: number): void {
     const wasUp = this.state === LINK_UP;
     this.settling = false;
+    this.announcing = false;
     // A new step starts its count of tries; the same step again (a retry) keeps it.
     if (state !== this.state) this.tries = 0;
     this.state = state;
@@ -364,7 +367,10 @@ export class NetworkLink implements CommandOwner {
         return;
       case LINK_UP:
         this.escalations = 0;
-        this.listener.onNetworkUp();
+        // Told from the timer, not from inside the final result that got here: the sessions
+        // then start their connects on a short stack (the device's is small).
+        this.announcing = true;
+        this.timer.schedule(0);
         return;
     }
   }
@@ -389,6 +395,11 @@ export class NetworkLink implements CommandOwner {
 
   /** Timer: a retry is due, or a data call's IP never came. */
   private step(): void {
+    if (this.announcing) {
+      this.announcing = false;
+      if (this.state === LINK_UP) this.listener.onNetworkUp();
+      return;
+    }
     if (this.settling) {
       this.settling = false;
       if (this.state === LINK_SYNCING) this.enter(LINK_CONFIGURING);
