@@ -3,6 +3,7 @@ import { FAILED_ROOM } from "cellmqtt/at/encoder";
 import type { AlarmTimer, Clock } from "cellmqtt/at/port";
 import { RESULT_CANCELLED, RESULT_ERROR, RESULT_OK, RESULT_TIMEOUT, resultName } from "cellmqtt/at/results";
 import { Backoff } from "./backoff.ts";
+import { Deadlines, type DeadlineOwner } from "./deadlines.ts";
 import * as cmd from "./commands.ts";
 import { MqttError, isRefusal, refusalError, type MqttErrorCode } from "./errors.ts";
 import { Outbox, QUEUED, SENDING, SENT } from "./outbox.ts";
@@ -99,7 +100,7 @@ const T_CLOSE_RESULT = 3;
 /** A publish failed on an open connection: hold publishes a while instead of burning attempts. */
 const T_HOLD = 4;
 
-// Deadlines on the status timer (indices of `due`): statuses awaited, and subscription retries.
+// Deadlines (indices in `due`): statuses awaited, and the subscription retry.
 const D_PUB = 0;
 const D_QOS0 = 1;
 const D_SUB = 2;
@@ -139,7 +140,7 @@ const PIPELINE = 2;
  * `statusTimeoutMs` sends the QoS 1/2 message again (QoS 1 allows a duplicate); a status nothing
  * awaits is logged, counted and ignored. Subscribes and unsubscribes follow the same rule.
  */
-export class MqttSession implements CommandOwner {
+export class MqttSession implements CommandOwner, DeadlineOwner {
   state = S_IDLE;
   config: SessionConfig | null = null;
   readonly outbox: Outbox;
@@ -158,9 +159,8 @@ export class MqttSession implements CommandOwner {
   readonly counts = new Int32Array(4);
   /** Statuses of QoS 0 publishes still to come (they are only counted off). */
   private qos0Owed = 0;
-  /** Clock times at which each awaited status or retry is due (D_*); 0 when none. */
-  private readonly due = new Float64Array(DEADLINES);
-  private readonly statusTimer: AlarmTimer;
+  /** When each awaited status or retry (D_*) is due. */
+  private readonly due: Deadlines;
   private subBackoff: Backoff;
   /** The modem around; set by it. */
   host: SessionHost | null = null;
@@ -181,7 +181,7 @@ export class MqttSession implements CommandOwner {
   ) {
     this.outbox = new Outbox(outboxMessages, outboxBytes);
     this.timer = clock.timer(() => this.timerFired());
-    this.statusTimer = clock.timer(() => this.statusTimerFired());
+    this.due = new Deadlines(clock, DEADLINES, this);
     this.backoff = new Backoff(1000, 60000, random);
     this.subBackoff = new Backoff(1000, 60000, random);
     this.random = random;
@@ -368,7 +368,7 @@ export class MqttSession implements CommandOwner {
   onSubStatus(ok: boolean): void {
     const topic = this.subs.subscribeStatus();
     if (topic === null) return this.ignoredStatus("+MQTTSUB", ok);
-    this.clearDue(D_SUB);
+    this.due.clear(D_SUB);
     if (ok) this.subBackoff.reset();
     else this.error("SUBSCRIBE_FAILED", `client ${this.id}: subscribe to "${topic}" refused (+MQTTSUB: ${this.id},0)`);
     this.listener.onSubscribed(this, topic, ok);
@@ -378,7 +378,7 @@ export class MqttSession implements CommandOwner {
   onUnsubStatus(ok: boolean): void {
     const topic = this.subs.unsubscribeStatus();
     if (topic === null) return this.ignoredStatus("+MQTTUNSUB", ok);
-    this.clearDue(D_UNSUB);
+    this.due.clear(D_UNSUB);
     if (!ok) this.error("UNSUBSCRIBE_FAILED", `client ${this.id}: unsubscribe from "${topic}" refused`);
     this.listener.onUnsubscribed?.(this, topic, ok);
     this.pump();
@@ -388,13 +388,13 @@ export class MqttSession implements CommandOwner {
     if (this.state === S_OPEN) {
       const k = this.outbox.find(SENT);
       if (k >= 0) {
-        this.clearDue(D_PUB);
+        this.due.clear(D_PUB);
         this.settle(k, ok, WHY_STATUS_0);
         this.pump();
         return;
       }
       if (this.qos0Owed > 0) {
-        if (--this.qos0Owed === 0) this.clearDue(D_QOS0);
+        if (--this.qos0Owed === 0) this.due.clear(D_QOS0);
         if (!ok) this.log(`a QoS 0 publish was reported failed (+MQTTPUB: ${this.id},0)`);
         this.pump();
         return;
@@ -482,7 +482,7 @@ export class MqttSession implements CommandOwner {
       case K_SUB: {
         const topic = this.subs.subscribeDone(ok);
         if (topic === null) return;
-        if (ok) this.armDue(D_SUB, this.config!.statusTimeoutMs);
+        if (ok) this.due.arm(D_SUB, this.config!.statusTimeoutMs);
         else this.subscriptionFailed(true, topic, `AT+MQTTSUB failed: ${resultName(result)}`, result === RESULT_ERROR);
         this.pump(); // work held back while the queue was full
         return;
@@ -490,7 +490,7 @@ export class MqttSession implements CommandOwner {
       case K_UNSUB: {
         const topic = this.subs.unsubscribeDone(ok);
         if (topic === null) return;
-        if (ok) this.armDue(D_UNSUB, this.config!.statusTimeoutMs);
+        if (ok) this.due.arm(D_UNSUB, this.config!.statusTimeoutMs);
         else this.subscriptionFailed(false, topic, `AT+MQTTUNSUB failed: ${resultName(result)}`, result === RESULT_ERROR);
         this.pump();
         return;
@@ -506,11 +506,11 @@ export class MqttSession implements CommandOwner {
           this.settle(k, false, result);
         } else if (box.qosOf(slot) > 0) {
           box.setState(slot, SENT);
-          this.armDue(D_PUB, this.config!.statusTimeoutMs);
+          this.due.arm(D_PUB, this.config!.statusTimeoutMs);
         } else {
           // QoS 0: done at `OK`; its status, when it comes, is only counted off.
           this.qos0Owed++;
-          this.armDue(D_QOS0, this.config!.statusTimeoutMs);
+          this.due.arm(D_QOS0, this.config!.statusTimeoutMs);
           this.settle(k, true, RESULT_OK);
         }
         this.pump();
@@ -666,7 +666,7 @@ export class MqttSession implements CommandOwner {
     const engine = this.engine;
     // One subscribe and one unsubscribe outstanding at most (see Subscriptions); none while a
     // failed one waits out its backoff.
-    if (this.due[D_SUB_RETRY] === 0) {
+    if (!this.due.pending(D_SUB_RETRY)) {
       const k = this.subs.nextSubscribe();
       if (k >= 0 && engine.queueFree > 1 && !this.sendSubscribe(k)) return;
       if (this.subs.owesUnsubscribe && engine.queueFree > 1 && !this.sendUnsubscribe()) return;
@@ -737,7 +737,7 @@ export class MqttSession implements CommandOwner {
     }
     const delay = this.subBackoff.next();
     this.log(`${sub ? "subscribe" : "unsubscribe"} "${topic}" again in ${delay} ms`);
-    this.armDue(D_SUB_RETRY, delay);
+    this.due.arm(D_SUB_RETRY, delay);
   }
 
   private suspect(why: string): void {
@@ -746,38 +746,11 @@ export class MqttSession implements CommandOwner {
 
   // ---- status deadlines ----
 
-  private armDue(d: number, ms: number): void {
-    this.due[d] = this.clock.now() + ms;
-    this.scheduleDue();
-  }
-
-  private clearDue(d: number): void {
-    if (this.due[d] === 0) return;
-    this.due[d] = 0;
-    this.scheduleDue();
-  }
-
-  private scheduleDue(): void {
-    const due = this.due;
-    let next = 0;
-    for (let d = 0; d < DEADLINES; d++) if (due[d]! > 0 && (next === 0 || due[d]! < next)) next = due[d]!;
-    if (next === 0) this.statusTimer.cancel();
-    else this.statusTimer.schedule(next - this.clock.now());
-  }
-
-  private statusTimerFired(): void {
-    const now = this.clock.now();
-    const due = this.due;
-    for (let d = 0; d < DEADLINES; d++) {
-      if (due[d] === 0 || due[d]! > now) continue;
-      due[d] = 0;
-      this.deadline(d);
-    }
-    this.scheduleDue();
+  afterDeadlines(): void {
     this.pump();
   }
 
-  private deadline(d: number): void {
+  onDeadline(d: number): void {
     if (this.state !== S_OPEN) return;
     switch (d) {
       case D_PUB: {
@@ -860,8 +833,7 @@ export class MqttSession implements CommandOwner {
     this.subs.disconnected();
     // Statuses of the connection that ended are no longer awaited.
     this.qos0Owed = 0;
-    for (let d = 0; d < DEADLINES; d++) this.due[d] = 0;
-    this.statusTimer.cancel();
+    this.due.clearAll();
     this.dropQoS0IfOffline();
   }
 
