@@ -54,6 +54,9 @@ export const STEP_FILLING = 2;
 export const STEP_SYNCING = 3;
 export const STEP_CONFIRMING = 4;
 
+/** Sync attempts in a row answered with an error, after which an error counts as the answer. */
+const SYNC_REFUSALS = 2;
+
 /** Written in place of a payload the modem may be collecting: a hex digit, so either reading of `Datasize` takes it. */
 const FILLER = 0x30; // '0'
 
@@ -140,6 +143,9 @@ export class CommandChannel {
   staleKey = -2;
   /** Filler bytes still to write, the CR that ends them included. */
   private fillerLeft = 0;
+  /** The sync in flight drew an error; `refusals` counts the attempts in a row that did. */
+  private syncRefused = false;
+  private refusals = 0;
   private readonly fill: Uint8Array;
   private readonly sync: Uint8Array;
   private readonly quietMs: number;
@@ -275,8 +281,15 @@ export class CommandChannel {
    */
   finish(result: number, code: number): boolean {
     if (this.step !== STEP_IN) {
-      const answered = this.syncAnswered && result === RESULT_OK && this.step >= STEP_SYNCING;
+      const syncing = this.step >= STEP_SYNCING;
+      let answered = this.syncAnswered && result === RESULT_OK && syncing;
       this.syncAnswered = false;
+      if (syncing && result !== RESULT_OK) {
+        // A modem that refuses the sync's form answers it with an error, attempt after attempt:
+        // once it has, its error is the answer (the quiet that must follow still guards it).
+        this.syncRefused = true;
+        answered = this.refusals >= SYNC_REFUSALS;
+      }
       if (!answered) return false;
       // Proved only once the line stays quiet: a burst of late answers may hold a later sync's.
       this.step = STEP_CONFIRMING;
@@ -325,6 +338,8 @@ export class CommandChannel {
     this.fillerLeft = 0;
     this.staleKey = -2;
     this.syncAnswered = false;
+    this.syncRefused = false;
+    this.refusals = 0;
     this.timer.cancel();
     while (this.count > 0) this.end(RESULT_CANCELLED, -1);
   }
@@ -523,6 +538,8 @@ export class CommandChannel {
         this.timer.schedule(late);
         return;
       }
+      this.refusals = this.syncRefused ? this.refusals + 1 : 0;
+      this.syncRefused = false;
       this.listener.syncTimedOut();
       this.settle();
       return;
@@ -538,6 +555,7 @@ export class CommandChannel {
       else {
         this.step = STEP_SYNCING;
         this.syncAnswered = false;
+        this.syncRefused = false;
         this.deadline = this.clock.now() + this.syncTimeoutMs;
         this.timer.schedule(this.syncTimeoutMs);
       }

@@ -90,6 +90,8 @@ export interface AtEngineOptions {
    * command must be a test form (`=?`), which lists ranges in parentheses, that nothing else in
    * the firmware sends. Default `AT+CSQ=?` / `+CSQ` (3GPP TS 27.007, answered by every modem:
    * `+CSQ: (0-31,99),(0-7,99)`; the firmware polls signal with `AT+CSQ`, never its test form).
+   * A modem that refuses the form answers each attempt with an error: after two such attempts
+   * in a row, an error followed by quiet is taken as the answer.
    */
   sync?: { line: string; token: string };
   /** How long the line must be silent before step is restored, and after the sync's answer (ms). */

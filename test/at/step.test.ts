@@ -88,6 +88,23 @@ describe("an answer belongs to the command it answers, or to none", () => {
     expect(r.events.at(-1)).toBe("notice back in step");
   });
 
+  it("a modem that refuses the sync's form: after two refused attempts its error, then quiet, restores step", () => {
+    const r = new Recorder();
+    r.queue({ line: "AT+CSQ", response: "+CSQ", timeoutMs: 1000 });
+    r.queue({ line: "AT" });
+    r.clock.advance(1000);
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      r.clock.advance(QUIET);
+      expect(r.uart.text()).toBe("AT+CSQ\r" + SYNC.repeat(attempt));
+      feed(r, "\r\nERROR\r\n");
+      if (attempt < 3) r.clock.advance(2000);
+    }
+    expect(r.engine.stats[STAT_SYNC_TIMEOUTS]).toBe(2);
+    r.clock.advance(QUIET);
+    expect(r.uart.text()).toBe("AT+CSQ\r" + SYNC.repeat(3) + "AT\r");
+    expect(r.engine.inStep).toBe(true);
+  });
+
   it("waits for the line to be quiet: any input restarts the wait before the sync", () => {
     const r = new Recorder();
     r.queue({ line: "AT+CSQ", response: "+CSQ", timeoutMs: 1000 });
