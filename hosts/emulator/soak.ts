@@ -18,6 +18,7 @@ import { CellularModem } from "cellmqtt/modem/modem";
 import { MqttClient } from "cellmqtt/mqtt/client";
 import { memoryPipe } from "./memory-pipe.ts";
 import { VirtualModem } from "./modem.ts";
+import type { PublishData } from "./options.ts";
 import { Random } from "./random.ts";
 import { SimClock } from "./sim-clock.ts";
 import { FaultStorm } from "./soak-faults.ts";
@@ -26,6 +27,8 @@ export interface SoakOptions {
   /** Simulated hours of faults; a quiet drain follows (see drainMs). */
   hours: number;
   seed: number;
+  /** How the length form of AT+MQTTPUB carries its data, on both sides (see PublishData). Default raw. */
+  publishData?: PublishData;
   /** One QoS 1 message from the device this often (simulated ms). Default 10 s. */
   publishEveryMs?: number;
   /** One message from the other party to the device this often. Default 30 s. */
@@ -165,12 +168,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     latencyMs: [5, 60],
     rebootDelayMs: 3000,
     seed: options.seed,
+    publishData: options.publishData ?? "raw",
   });
   const uart = new SimUart(clock, vm);
   const engine = new AtEngine({ tx: uart, clock });
   uart.engine = engine;
   const prng = new Random(options.seed ^ 0x5eed);
   const modem = new CellularModem(engine, clock, {
+    publishData: options.publishData ?? "raw",
     random: () => prng.next(),
     log: (m) => stamp(m),
     resetModem: () => {
@@ -256,7 +261,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   });
 
   vm.on("payload", (p) => {
-    const bytes = Buffer.from(p.bytes);
+    const wire = Buffer.from(p.bytes);
+    // In the hex reading the wire holds two digits a byte; a payload that is not hex text is
+    // refused by the modem, so it is judged as the bytes that went over the wire.
+    const hexText = options.publishData === "hex" && /^(?:[0-9A-Fa-f]{2})+$/.test(wire.toString("latin1"));
+    const bytes = hexText ? Buffer.from(wire.toString("latin1"), "hex") : wire;
     if (appPayloads.has(bytes.toString("latin1"))) return;
     if (/AT[+&A-Z]?/i.test(bytes.toString("latin1"))) report.commandsAsPayload++;
     else report.junkPayloads++;
@@ -380,14 +389,14 @@ export function soakFailures(r: SoakReport): string[] {
   return checks.filter(([, n]) => n !== 0).map(([name, n]) => `${name}: ${n}`);
 }
 
-export function formatReport(r: SoakReport, hours: number, seed: number): string {
+export function formatReport(r: SoakReport, hours: number, seed: number, publishData: PublishData = "raw"): string {
   const row = (name: string, value: string | number): string => `  ${name.padEnd(34)}${value}`;
   const faults = Object.entries(r.faults)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([name, n]) => `${name} ${n}`)
     .join(", ");
   return [
-    `soak: ${hours} simulated hours + ${((r.simulatedMs - hours * 3_600_000) / 60_000).toFixed(0)} min drain, seed ${seed}, ${(r.wallMs / 1000).toFixed(1)} s wall time`,
+    `soak: ${hours} simulated hours + ${((r.simulatedMs - hours * 3_600_000) / 60_000).toFixed(0)} min drain, seed ${seed}, ${publishData} publish data, ${(r.wallMs / 1000).toFixed(1)} s wall time`,
     row("QoS 1 messages published", r.published),
     row("  refused up front (outbox full)", r.refused),
     row("  delivered", r.delivered),

@@ -31,7 +31,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await other?.endAsync(true);
   await broker?.stop();
-  if (summary.length > 0) console.log(["fault            recovery  published  received  duplicates", ...summary].join("\n"));
+  if (summary.length > 0) console.log(["fault                recovery  published  received  duplicates", ...summary].join("\n"));
 });
 
 interface Scenario {
@@ -72,6 +72,13 @@ const scenarios: Scenario[] = [
   { name: "dup-pub-status", faults: [{ name: "dup-urc", urc: "+MQTTPUB", count: 4 }], breaks: false, boundMs: 1500 },
   // The prompt 1 s late, inside the command timeout.
   { name: "late-prompt", faults: [{ name: "late-prompt", ms: 1000 }], breaks: false, boundMs: 1000 + 1500 },
+  // A publish status lost: the message is sent again after its status timeout (a duplicate is allowed).
+  { name: "lost-pub-status", faults: [{ name: "lose-urc", urc: "+MQTTPUB" }], breaks: false, boundMs: 2000 + 2000 },
+  // Losses nobody reports: found by the ERROR to the next publish, and the link check that follows.
+  { name: "broker-drop-silent", faults: [{ name: "broker-drop-silent", clientId: 1 }], breaks: true, boundMs: 5000 },
+  { name: "mipcall-lost-silent", faults: [{ name: "mipcall-lost-silent" }], breaks: true, boundMs: 5000 },
+  // The modem restarts without RDY: echo is back on, the state is gone.
+  { name: "reboot-silent", faults: [{ name: "reboot-silent" }], breaks: true, boundMs: 5000 },
   // The data call drops and the modem refuses MQTT commands until it is dialled again.
   { name: "mqtt-needs-data-call", faults: [{ name: "mqtt-needs-data-call", on: true }, { name: "mipcall-lost" }], breaks: true, boundMs: 3000, after: [{ name: "mqtt-needs-data-call", on: false }] },
 ];
@@ -162,6 +169,6 @@ async function run(rig: Rig, sc: Scenario, id: string): Promise<void> {
     await waitFor(() => seen.some((m) => m.topic === `will/${id}`), 2000, () => "will");
   }
   summary.push(
-    `${sc.name.padEnd(16)} ${`${recovered.toFixed(0)} ms`.padStart(8)}  ${String(sent.length + 1).padStart(9)}  ${String(got.length).padStart(8)}  ${String(duplicates).padStart(10)}`,
+    `${sc.name.padEnd(20)} ${`${recovered.toFixed(0)} ms`.padStart(8)}  ${String(sent.length + 1).padStart(9)}  ${String(got.length).padStart(8)}  ${String(duplicates).padStart(10)}`,
   );
 }

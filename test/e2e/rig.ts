@@ -32,6 +32,7 @@ export const FAST_CLIENT: Partial<ConnectOptions> = {
   reconnectMaxPeriod: 2000,
   connectTimeout: 5000,
   commandTimeout: 1500,
+  statusTimeout: 2000,
   keepalive: 30,
 };
 

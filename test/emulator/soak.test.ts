@@ -11,7 +11,7 @@ import { parseSoakFlags } from "../../hosts/emulator/soak-cli.ts";
 const CLI = fileURLToPath(new URL("../../hosts/emulator/soak-cli.ts", import.meta.url));
 
 describe("soak", () => {
-  it("runs two simulated hours of every kind of fault, and every publish callback fires exactly once", async () => {
+  it("runs two simulated hours of every kind of fault: no QoS 1 message lost or altered, every callback once, no command as payload", async () => {
     const r: SoakReport = await runSoak({ hours: 2, seed: 1 });
     // The run did what it says: traffic all along, and faults of many kinds.
     expect(r.published).toBeGreaterThan(600);
@@ -20,10 +20,23 @@ describe("soak", () => {
     expect(Object.keys(r.faults).length).toBeGreaterThan(15);
     expect(r.recovery.count).toBeGreaterThan(0);
     expect(r.inboundSent).toBeGreaterThan(200);
-    // Required zeros that hold.
-    expect(r.neverFired).toBe(0);
-    expect(r.firedTwice).toBe(0);
-    expect(r.published).toBe(r.delivered + r.lost);
+    // The required zeros: no QoS 1 message lost or altered, every callback once, no command
+    // taken as payload.
+    expect(r.lost, "lost").toBe(0);
+    expect(r.wrong, "delivered wrong").toBe(0);
+    expect(r.neverFired, "callbacks that never fired").toBe(0);
+    expect(r.firedTwice, "callbacks that fired twice").toBe(0);
+    expect(r.commandsAsPayload, "commands consumed as payload").toBe(0);
+    expect(r.spurious, "messages the application never sent").toBe(0);
+    expect(r.delivered).toBe(r.published);
+  }, 180_000);
+
+  it("holds the same zeros with the length form's data as hex text", async () => {
+    const r = await runSoak({ hours: 1, seed: 2, publishData: "hex" });
+    expect(r.published).toBeGreaterThan(300);
+    expect(Object.values(r.faults).reduce((a, b) => a + b, 0)).toBeGreaterThan(15);
+    expect([r.lost, r.wrong, r.spurious, r.neverFired, r.firedTwice, r.commandsAsPayload]).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(r.delivered).toBe(r.published);
   }, 180_000);
 
   it("refuses bad flags with one line naming the flag and its range", () => {
@@ -37,13 +50,14 @@ describe("soak", () => {
       [["--bogus"], "bogus"],
       [["--hours"], "--hours"],
       [["extra"], "extra"],
+      [["--publish-data", "base64"], "--publish-data"],
     ] as const) {
       const got = parseSoakFlags(args);
       expect("error" in got && got.error, args.join(" ")).toContain(flag);
       expect("error" in got && got.error.includes("\n")).toBe(false);
     }
-    expect(parseSoakFlags(["--hours", "0.5", "--seed", "7"])).toEqual({ hours: 0.5, seed: 7, trace: false });
-    expect(parseSoakFlags([])).toEqual({ hours: 24, seed: 1, trace: false });
+    expect(parseSoakFlags(["--hours", "0.5", "--seed", "7", "--publish-data", "hex"])).toEqual({ hours: 0.5, seed: 7, publishData: "hex", trace: false });
+    expect(parseSoakFlags([])).toEqual({ hours: 24, seed: 1, publishData: "raw", trace: false });
   });
 
   it("the command exits 2 on a bad flag, with that one line and nothing else", () => {
