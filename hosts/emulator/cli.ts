@@ -49,6 +49,11 @@ const FLAGS = {
   errors: flag("STYLE", "error results: plain (ERROR) or cme (+CME ERROR: n)", oneOf("plain", "cme"), "plain"),
   seed: flag("N", "PRNG seed for jitter, split points and garbage, 0 to 4294967295", integer(0, 0xffff_ffff), "1"),
   "boot-delay": flag("MS", "from a device connecting to RDY, 0 to 600000", integer(0, 600_000), "0"),
+  "reboot-delay": flag("MS", "from a reboot fault to RDY, 0 to 600000", integer(0, 600_000), "200"),
+  "data-timeout": flag("MS", "a data phase gives up with an error after this, 0 to 600000 (0: waits for ever)", integer(0, 600_000), "0"),
+  "publish-data": flag("READING", "AT+MQTTPUB length form: raw bytes, or hex (two digits a byte); Datasize counts the bytes sent", oneOf("raw", "hex"), "raw"),
+  "mqtt-needs-data-call": toggle("refuse every AT+MQTT* command while the data call is down, as some firmware does"),
+  "persist-settings": toggle("keep MQTTUSER, MQTTWILL and MQTTCONF across a reboot (the manual: not persistent)"),
   quiet: toggle("do not print each line the device sends"),
   help: toggle("this help"),
 } satisfies FlagTable;
@@ -87,6 +92,11 @@ const modem = new VirtualModem({
   seed: values.seed ?? 1,
   // RDY goes out when the device side connects; a pty user may want it later, once the port is open.
   bootDelayMs: values["boot-delay"] ?? 0,
+  rebootDelayMs: values["reboot-delay"] ?? 200,
+  dataTimeoutMs: values["data-timeout"] ?? 0,
+  publishData: values["publish-data"] ?? "raw",
+  mqttNeedsDataCall: values["mqtt-needs-data-call"] ?? false,
+  persistSettings: values["persist-settings"] ?? false,
 });
 
 if (!values.quiet) {
