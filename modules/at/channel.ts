@@ -106,31 +106,37 @@ export class CommandChannel {
   currentKey = -2;
   /** One of `STEP_*`; read by the engine for every line. */
   step = STEP_IN;
+  // Then the fields a final result and the next command's start read, in the order they do.
   private phase = IDLE;
+  private pumping = false;
+  private pumpAgain = false;
   private first = 0;
   private count = 0;
+  /** The command in flight's line and payload lengths, copied from its record when it starts. */
+  private lineLength = 0;
+  private dataLength = 0;
   private readonly table: Int32Array;
   private readonly tableAt: number;
   private readonly owners: (CommandOwner | null)[];
   readonly depth: number;
+  private encoding = false;
   private txHead: number;
   private txTail: number;
   private readonly txBase: number;
-  private sent = 0;
-  /** Bytes the port may take now. Unlimited unless the host reports a FIFO budget. */
-  budget: number;
-  /** Counts commands started, so a write loop can tell its command is over. */
-  private serial = 0;
   private readonly scanner: Scanner;
   private readonly timer: AlarmTimer;
-  private readonly clock: Clock;
-  private readonly tx: TxPort;
-  private readonly bytes: Uint8Array;
-  private deadline = 0;
-  private encoding = false;
-  private pumping = false;
-  private pumpAgain = false;
+  /** Counts commands started, so a write loop can tell its command is over. */
+  private serial = 0;
+  private sent = 0;
   private promptEarly = false;
+  /** The command in flight is past its timeout, waiting for its `>` (or budget for its payload). */
+  private overdue = false;
+  private readonly bytes: Uint8Array;
+  /** Bytes the port may take now. Unlimited unless the host reports a FIFO budget. */
+  budget: number;
+  private readonly tx: TxPort;
+  private readonly clock: Clock;
+  private deadline = 0;
   private readonly encoder: CommandEncoder;
   private readonly txCapacity: number;
   private readonly listener: ChannelListener;
@@ -151,8 +157,6 @@ export class CommandChannel {
   private readonly quietMs: number;
   private readonly syncTimeoutMs: number;
   private readonly promptGraceMs: number;
-  /** The command in flight is past its timeout, waiting for its `>` (or budget for its payload). */
-  private overdue = false;
 
   /**
    * `table[tableAt, tableAt + depth * RECORD_SIZE)` holds the queued commands' numbers: a region
@@ -280,53 +284,72 @@ export class CommandChannel {
    * belongs to nothing (the engine counts it as unmatched).
    */
   finish(result: number, code: number): boolean {
-    if (this.step !== STEP_IN) {
-      const syncing = this.step >= STEP_SYNCING;
-      let answered = this.syncAnswered && result === RESULT_OK && syncing;
-      this.syncAnswered = false;
-      if (syncing && result !== RESULT_OK) {
-        // A modem that refuses the sync's form answers it with an error, attempt after attempt:
-        // once it has, its error is the answer (the quiet that must follow still guards it).
-        this.syncRefused = true;
-        answered = this.refusals >= SYNC_REFUSALS;
-      }
-      if (!answered) return false;
-      // Proved only once the line stays quiet: a burst of late answers may hold a later sync's.
-      this.step = STEP_CONFIRMING;
-      this.heardAt = this.clock.now();
-      this.timer.schedule(this.quietMs);
-      return true;
-    }
+    if (this.step !== STEP_IN) return this.syncFinished(result);
     const phase = this.phase;
-    if (phase === IDLE) return false;
-    if (result === RESULT_OK && phase !== AWAITING_RESULT) {
-      // `OK` cannot answer a command whose payload the modem has not all been given.
-      const data = this.table[this.record(this.first) + DATA_LENGTH]!;
-      if (data > 0 && (phase !== SENDING_DATA || this.sent < data)) return false;
-    }
+    // The common case, a command that has handed over all its bytes, goes straight to `end`.
+    if (phase !== AWAITING_RESULT && !this.mayEnd(phase, result)) return false;
     this.end(result, code);
     return true;
   }
 
-  /** Ends the command in flight (or, after a reset, the first queued) with `result`. */
+  /** Whether a final result may end a command still handing over its bytes (or none, when idle). */
+  private mayEnd(phase: number, result: number): boolean {
+    if (phase === IDLE) return false;
+    if (result !== RESULT_OK) return true;
+    // `OK` cannot answer a command whose payload the modem has not all been given.
+    const data = this.dataLength;
+    return data === 0 || (phase === SENDING_DATA && this.sent >= data);
+  }
+
+  /** A final result while out of step: true if it answered the sync. */
+  private syncFinished(result: number): boolean {
+    const syncing = this.step >= STEP_SYNCING;
+    let answered = this.syncAnswered && result === RESULT_OK && syncing;
+    this.syncAnswered = false;
+    if (syncing && result !== RESULT_OK) {
+      // A modem that refuses the sync's form answers it with an error, attempt after attempt:
+      // once it has, its error is the answer (the quiet that must follow still guards it).
+      this.syncRefused = true;
+      answered = this.refusals >= SYNC_REFUSALS;
+    }
+    if (!answered) return false;
+    // Proved only once the line stays quiet: a burst of late answers may hold a later sync's.
+    this.step = STEP_CONFIRMING;
+    this.heardAt = this.clock.now();
+    this.timer.schedule(this.quietMs);
+    return true;
+  }
+
+  /**
+   * Ends the command in flight (or, after a reset, the first queued) with `result`, and starts
+   * the next. The path every command takes, so it reads each field once, in declaration order.
+   */
   private end(result: number, code: number): void {
+    let tag = this.currentTag;
+    let length = this.lineLength + this.dataLength;
+    if (this.phase === IDLE) {
+      // Never started (a reset cancels the whole queue): its numbers are still only in its record.
+      const r = this.record(this.first);
+      tag = this.table[r + TAG]!;
+      length = this.table[r + LINE_LENGTH]! + this.table[r + DATA_LENGTH]!;
+    }
+    this.phase = IDLE;
     const slot = this.first;
-    const table = this.table;
-    const r = this.tableAt + slot * RECORD_SIZE;
-    const owner = this.owners[slot]!;
-    const tag = table[r + TAG]!;
-    this.owners[slot] = null;
+    const count = this.count - 1;
+    const owners = this.owners;
+    const owner = owners[slot]!;
+    owners[slot] = null;
+    this.first = slot + 1 === this.depth ? 0 : slot + 1;
+    this.count = count;
     this.current = null;
     this.currentKey = -2;
-    this.first = slot + 1 === this.depth ? 0 : slot + 1;
-    if (--this.count === 0) this.txHead = this.txTail = this.txBase;
-    else this.txHead += table[r + LINE_LENGTH]! + table[r + DATA_LENGTH]!;
-    this.phase = IDLE;
-    this.overdue = false;
+    if (count === 0) this.txHead = this.txTail = this.txBase;
+    else this.txHead += length;
     this.scanner.promptWanted = false;
     // With more queued, the next command's start re-arms the timer; a firing before that finds
     // the channel idle and does nothing.
-    if (this.count === 0 && this.step === STEP_IN) this.timer.cancel();
+    if (count === 0 && this.step === STEP_IN) this.timer.cancel();
+    this.overdue = false;
     owner.onFinal(tag, result, code);
     this.pump();
   }
@@ -377,43 +400,51 @@ export class CommandChannel {
     this.pumping = true;
     do {
       this.pumpAgain = false;
-      if (this.step === STEP_IN) this.pumpOnce();
-      else this.pumpOutOfStep();
+      if (this.step !== STEP_IN) this.pumpOutOfStep();
+      else this.pumpInStep();
     } while (this.pumpAgain);
     this.pumping = false;
   }
 
-  private pumpOnce(): void {
-    const table = this.table;
-    const r = this.tableAt + this.first * RECORD_SIZE;
-    if (this.phase === IDLE) {
+  /** Starts the next queued command if none is in flight, and writes what is due of the one in flight. */
+  private pumpInStep(): void {
+    let phase = this.phase;
+    if (phase === IDLE) {
+      const first = this.first;
       if (this.count === 0 || this.encoding) return;
-      this.phase = SENDING_LINE;
-      this.sent = 0;
-      this.serial++;
-      this.promptEarly = false;
-      this.current = this.owners[this.first]!;
+      this.phase = phase = SENDING_LINE;
+      const table = this.table;
+      const r = this.tableAt + first * RECORD_SIZE;
+      this.current = this.owners[first]!;
       this.currentTag = table[r + TAG]!;
       this.currentKey = table[r + KEY]!;
-      this.scanner.promptWanted = table[r + DATA_LENGTH]! > 0;
+      this.lineLength = table[r + LINE_LENGTH]!;
+      const data = (this.dataLength = table[r + DATA_LENGTH]!);
+      this.scanner.promptWanted = data > 0;
+      this.serial++;
+      this.sent = 0;
+      this.promptEarly = false;
       const ms = table[r + TIMEOUT]!;
       this.deadline = this.clock.now() + ms;
       this.timer.schedule(ms);
     }
-    const lineLength = table[r + LINE_LENGTH]!;
-    if (this.phase === SENDING_LINE) {
+    const lineLength = this.lineLength;
+    if (phase === SENDING_LINE) {
       if (!this.write(this.bytes, this.txHead, lineLength)) return;
       this.sent = 0;
-      if (table[r + DATA_LENGTH]! === 0) this.phase = AWAITING_RESULT;
-      else this.phase = this.promptEarly ? SENDING_DATA : AWAITING_PROMPT;
+      if (this.dataLength === 0) {
+        this.phase = AWAITING_RESULT;
+        return;
+      }
+      this.phase = phase = this.promptEarly ? SENDING_DATA : AWAITING_PROMPT;
     }
-    if (this.phase === SENDING_DATA) {
-      if (!this.write(this.bytes, this.txHead + lineLength, table[r + DATA_LENGTH]!)) return;
+    if (phase === SENDING_DATA) {
+      if (!this.write(this.bytes, this.txHead + lineLength, this.dataLength)) return;
       this.phase = AWAITING_RESULT;
       if (this.overdue) {
         // The payload went out late: the result gets the command's full timeout from now.
         this.overdue = false;
-        const ms = table[r + TIMEOUT]!;
+        const ms = this.table[this.record(this.first) + TIMEOUT]!;
         this.deadline = this.clock.now() + ms;
         this.timer.schedule(ms);
       }
@@ -447,8 +478,7 @@ export class CommandChannel {
    * payload bytes.
    */
   private giveUp(result: number): void {
-    const r = this.record(this.first);
-    const data = this.table[r + DATA_LENGTH]!;
+    const data = this.dataLength;
     const phase = this.phase;
     // A line cut short gets no filler: the modem has no complete command to collect data for.
     this.fillerLeft = phase === AWAITING_PROMPT ? data + 1 : phase === SENDING_DATA ? data - this.sent + 1 : 0;

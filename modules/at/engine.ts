@@ -438,18 +438,19 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
 
   line(bytes: Uint8Array, start: number, end: number): void {
     this.stats[STAT_LINES]++;
-    const c0 = bytes[start]! | 0x20;
+    const c = bytes[start]!;
+    const c0 = c | 0x20;
     if (c0 === 0x61 && end - start >= 2 && (bytes[start + 1]! | 0x20) === 0x74) {
       // "AT...": the modem echoing a command back. No response starts this way.
       this.stats[STAT_ECHOES]++;
       return;
     }
-    if (c0 === 0x6f && end - start === 2 && bytes[start + 1] === 0x4b && bytes[start] === 0x4f) {
+    if (c === 0x4f && end - start === 2 && bytes[start + 1] === 0x4b) {
       // `OK`, a third of all lines: no lookup, straight to the command in flight.
       if (!this.channel.finish(RESULT_OK, -1)) this.unmatched(start, end);
       return;
     }
-    if (bytes[start] === PROMPT) {
+    if (c === PROMPT) {
       // A `>` the scanner did not take as a prompt: no command in step was waiting for one.
       this.unmatched(start, end);
       return;
