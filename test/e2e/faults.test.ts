@@ -48,6 +48,8 @@ interface Scenario {
   publishAfterMs?: number;
   /** Faults that end the condition once the test is done with it. */
   after?: Fault[];
+  /** An error the client must report (its code and a piece of its message). */
+  reports?: { code: string; text: string };
 }
 
 const scenarios: Scenario[] = [
@@ -79,6 +81,15 @@ const scenarios: Scenario[] = [
   { name: "mipcall-lost-silent", faults: [{ name: "mipcall-lost-silent" }], breaks: true, boundMs: 5000 },
   // The modem restarts without RDY: echo is back on, the state is gone.
   { name: "reboot-silent", faults: [{ name: "reboot-silent" }], breaks: true, boundMs: 5000 },
+  // A 6,000-byte message, longer than the device's buffers, arrives in mode 1: it is read past by
+  // its length and reported, and the conversation goes on.
+  {
+    name: "oversized",
+    faults: [{ name: "oversized", bytes: 6000 }],
+    breaks: false,
+    boundMs: 1500,
+    reports: { code: "MESSAGE_TOO_LARGE", text: 'on "down/f-oversized" of 6000 bytes' },
+  },
   // The data call drops and the modem refuses MQTT commands until it is dialled again.
   { name: "mqtt-needs-data-call", faults: [{ name: "mqtt-needs-data-call", on: true }, { name: "mipcall-lost" }], breaks: true, boundMs: 3000, after: [{ name: "mqtt-needs-data-call", on: false }] },
 ];
@@ -146,6 +157,10 @@ async function run(rig: Rig, sc: Scenario, id: string): Promise<void> {
     expect(rig.events.some((e) => e.name.startsWith("offline"))).toBe(false);
   }
   for (const f of sc.after ?? []) rig.vm.inject(f);
+  if (sc.reports) {
+    const { code, text } = sc.reports;
+    await waitFor(() => rig.errors.some((e) => e.code === code && e.message.includes(text)), 2000, () => `${code} reported; ${rig.describe()}`);
+  }
 
   // The subscription is back: wait for this connection's +MQTTSUB status, then send one down.
   await waitFor(() => rig.outputCount("+MQTTSUB: 1,1") >= (sc.breaks ? 2 : 1), 3000, () => `resubscribe; ${rig.describe()}`);
