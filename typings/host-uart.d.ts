@@ -41,6 +41,13 @@ declare module "cellmqtt/host/uart" {
     pulsePower(ms: number, done?: () => void): boolean;
     /** Holds reset for `ms`, then calls `done`. False when there is no reset pin. */
     pulseReset(ms: number, done?: () => void): boolean;
+    /**
+     * Simulator: the serial device failed (the pty closed, the USB modem was unplugged). The
+     * host has stopped using it and reopens it with backoff; what is written meanwhile is lost.
+     */
+    onLost?: ((reason: string) => void) | null;
+    /** Simulator: the device is open again after `onLost`. */
+    onRestored?: (() => void) | null;
     close(): void;
   }
 

@@ -19,7 +19,10 @@ export const world = {
   config: {} as Record<string, unknown>,
   serials: [] as unknown[],
   pins: new Map<number, number[]>(),
+  /** Calls that would have crashed the simulator (a port used after the driver closed it). */
+  crashes: [] as string[],
   reset(): void {
+    this.crashes = [];
     this.ms = 0;
     this.bootOffset = 0;
     this.timers = [];
