@@ -11,8 +11,13 @@ export interface Platform {
   engine: AtEngine;
   clock: Clock;
   log(line: string): void;
-  /** Free heap in bytes, or -1 where it cannot be told. */
+  /** Free system memory in bytes; 0 or less where the platform cannot tell (telemetry leaves it out). */
   freeHeap(): number;
+  /**
+   * Bytes the JavaScript engine's slot and chunk heaps hold (XS: the SDK's instrumentation);
+   * 0 or less for a figure the platform cannot tell. Absent where neither is known.
+   */
+  engineHeap?(): { slots: number; chunks: number };
   /** Saves a setting so it survives a restart; absent where nothing persists. */
   save?(key: keyof AppSettings, value: string | number): void;
   /** Pulses the modem's reset or power key; absent when no pin is wired. */
@@ -143,10 +148,15 @@ export class TelemetryApp {
     this.waitingForSignal = false;
     this.signalTimer.cancel();
     const link = this.modem.link;
+    const free = this.platform.freeHeap();
+    const engine = this.platform.engineHeap?.();
+    // A figure the platform cannot tell is left out rather than reported as 0 or -1.
     const telemetry = {
       seq: ++this.sequence,
       uptime: Math.round((this.platform.clock.now() - this.startedAt) / 1000),
-      heap: this.platform.freeHeap(),
+      ...(free > 0 ? { heap: free } : {}),
+      ...(engine && engine.slots > 0 ? { slotHeap: engine.slots } : {}),
+      ...(engine && engine.chunks > 0 ? { chunkHeap: engine.chunks } : {}),
       rssi: link.rssi,
       dbm: link.rssi >= 0 && link.rssi <= 31 ? -113 + 2 * link.rssi : null,
       ip: link.ip,

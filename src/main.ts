@@ -13,7 +13,14 @@ function log(line: string): void {
   trace(`cellmqtt: ${line}\n`);
 }
 
-const heapIndex = Instrumentation.map("System Free Memory");
+/** Instrumentation figures, where the build counts them (undefined: not counted here). */
+const freeIndex = Instrumentation.map("System Free Memory");
+const slotIndex = Instrumentation.map("XS Slot Heap Used");
+const chunkIndex = Instrumentation.map("XS Chunk Heap Used");
+function figure(index: number | undefined): number {
+  return index === undefined ? -1 : (Instrumentation.get(index) ?? -1);
+}
+
 const settings = resolveSettings(log, config, savedSettings(Preference));
 const boots = countBoot(Preference);
 const uart = openModemUart();
@@ -22,7 +29,8 @@ const app = new TelemetryApp(
     engine: uart.engine,
     clock: uart.clock,
     log,
-    freeHeap: () => (heapIndex === undefined ? -1 : (Instrumentation.get(heapIndex) ?? -1)),
+    freeHeap: () => figure(freeIndex),
+    engineHeap: () => ({ slots: figure(slotIndex), chunks: figure(chunkIndex) }),
     save: (key, value) => saveSetting(Preference, key, value, log),
     // Math.random is an unseeded rand() in the simulator: the jitter needs what differs per device and boot.
     seed: `${settings.mqttClientId}|${boots}|${Date.now()}`,
@@ -32,4 +40,5 @@ const app = new TelemetryApp(
   },
   settings,
 );
+uart.onLost = (reason) => app.modem.link.resync(reason);
 log(`started: broker ${settings.mqttHost}:${settings.mqttPort}, telemetry every ${app.interval} ms`);
