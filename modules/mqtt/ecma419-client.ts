@@ -144,8 +144,12 @@ type SessionExtras = Pick<
 >;
 
 export interface ClientOptions extends SessionExtras {
-  /** The modem to use: a CellularModem, started here if it is not yet. */
-  modem: CellularModem;
+  /**
+   * The modem to use: a CellularModem, started here if it is not yet, or a function that returns
+   * it. Settings that are deep-frozen or preloaded (the SDK's `device.network.mqtt`) hold the
+   * function: a modem owns a UART and timers, which can be neither frozen nor opened at preload.
+   */
+  modem: CellularModem | (() => CellularModem);
   /** The modem's MQTT client slot, 1 (the default) or 2. */
   slot?: number;
   host: string;
@@ -266,9 +270,10 @@ export default class ECMA419Client {
 
   constructor(options: ClientOptions) {
     if (options === null || typeof options !== "object") throw new ValidationError("options", "must be an object");
-    const modem = options.modem;
+    const given = options.modem;
+    const modem = typeof given === FUNCTION ? (given as () => CellularModem)() : (given as CellularModem);
     if (modem === null || typeof modem !== "object" || typeof (modem as { session?: unknown }).session !== FUNCTION) {
-      throw new ValidationError("modem", "must be a CellularModem (the cellular client's own option)");
+      throw new ValidationError("modem", "must be a CellularModem or a function returning one (the cellular client's own option)");
     }
     this.#onReadable = callback(options, "onReadable");
     this.#onWritable = callback(options, "onWritable");
