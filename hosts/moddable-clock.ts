@@ -5,7 +5,9 @@
 import type { AlarmTimer, Clock } from "cellmqtt/at/port";
 import Time from "time";
 import Timer from "timer";
-import type { TimerId } from "timer";
+
+/** What `Timer.repeat` returns: named by the SDK's typings and ours alike. */
+type TimerId = ReturnType<typeof Timer.repeat>;
 
 /** Repeat interval that only keeps a timer alive: it is unscheduled before it could repeat. */
 const KEEP = 86_400_000;

@@ -13,7 +13,6 @@ import type { ModemUart, ModemUartSettings, EngineTuning } from "cellmqtt/host/u
 import type { TxPort } from "cellmqtt/at/port";
 import { AtEngine } from "cellmqtt/at/engine";
 import Serial from "embedded:io/serial";
-import type { Esp32Serial } from "embedded:io/serial";
 import Digital from "embedded:io/digital";
 import Timer from "timer";
 import config from "mc/config";
@@ -25,11 +24,22 @@ function report(line: string): void {
   if (typeof trace === "function") trace(line);
 }
 
+/**
+ * What this binding uses of the ESP32 driver (modules/io/serial/esp32/serial.c): `read(view)`
+ * fills the view from its start and returns the count (undefined when the FIFO is empty), and
+ * `write(view)` takes the whole view or throws "output full".
+ */
+interface Esp32Port {
+  read(into: Uint8Array): number | undefined;
+  write(data: Uint8Array): void;
+  close(): void;
+}
+
 /** Hardware FIFO size (RX and TX) of ESP32, -S2, -S3, -C3, -C6 UARTs. */
 const FIFO = 128;
 /** TX side: copies each power-of-two piece to the staging region and writes its fixed view. */
 class StagedTx implements TxPort {
-  private serial: Esp32Serial<"buffer"> | null = null;
+  private serial: Esp32Port | null = null;
   /** The engine's whole ArrayBuffer. */
   private whole: Uint8Array = new Uint8Array(0);
   /** Start of the staging region in `whole`. */
@@ -38,7 +48,7 @@ class StagedTx implements TxPort {
   private readonly pieces: Uint8Array[] = [];
 
   /** `region`: FIFO bytes of the engine's buffer that nothing else uses. */
-  attach(serial: Esp32Serial<"buffer">, region: Uint8Array): void {
+  attach(serial: Esp32Port, region: Uint8Array): void {
     this.whole = new Uint8Array(region.buffer);
     this.at = region.byteOffset;
     for (let size = 1; size <= FIFO; size <<= 1) this.pieces.push(new Uint8Array(region.buffer, this.at, size));
@@ -113,7 +123,7 @@ export function openModemUart(settings: ModemUartSettings = configuredSettings()
   const rx = new Uint8Array(stage.buffer, stage.byteOffset, FIFO);
   const power = gpio(settings.powerPin, settings.powerActiveLow);
   const reset = gpio(settings.resetPin, settings.resetActiveLow);
-  const serial = new Serial({
+  const serial: Esp32Port = new Serial({
     port: settings.port ?? 2,
     receive: settings.receive ?? 16,
     transmit: settings.transmit ?? 17,

@@ -17,9 +17,31 @@ import type { ModemUart, ModemUartSettings, EngineTuning } from "cellmqtt/host/u
 import type { AlarmTimer, TxPort } from "cellmqtt/at/port";
 import { AtEngine } from "cellmqtt/at/engine";
 import Serial from "embedded:io/serial";
-import type { DesktopSerial } from "embedded:io/serial";
 import config from "mc/config";
 import { TicksClock } from "../moddable-clock.ts";
+
+/**
+ * The desktop driver (modules/io/serial/lin/serial.c and its mac and win twins) takes a device
+ * path instead of pins and reports device failures; the SDK's typings describe only the ECMA-419
+ * form, so its contract is declared here and `Serial` used through it.
+ */
+interface DesktopSerialOptions {
+  device: string;
+  baud: number;
+  onReadable?: (count: number) => void;
+  /** Called with 1024 when a write may be issued: after start-up and after each write drained. */
+  onWritable?: (count: number) => void;
+  /** The device failed; the driver closes the port when this returns. */
+  onError?: () => void;
+}
+interface DesktopSerial {
+  /** A new ArrayBuffer with the bytes available; `undefined` when none. */
+  read(): ArrayBuffer | undefined;
+  /** At most 1024 bytes; throws "would overflow" while an earlier write is still pending. */
+  write(data: ArrayBuffer): void;
+  close(): void;
+}
+const DesktopSerialPort = Serial as unknown as new (options: DesktopSerialOptions) => DesktopSerial;
 
 /** The most the desktop driver takes in one write. */
 const CHUNK = 1024;
@@ -110,7 +132,7 @@ class SimulatorUart implements ModemUart {
     const engine = this.engine;
     const tx = this.tx;
     const uart = this;
-    const serial: DesktopSerial = new Serial({
+    const serial: DesktopSerial = new DesktopSerialPort({
       device: this.device,
       baud: this.settings.baud,
       onReadable() {
