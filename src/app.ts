@@ -14,10 +14,10 @@ export interface Platform {
   /** Free system memory in bytes; 0 or less where the platform cannot tell (telemetry leaves it out). */
   freeHeap(): number;
   /**
-   * Bytes the JavaScript engine's slot and chunk heaps hold (XS: the SDK's instrumentation);
-   * 0 or less for a figure the platform cannot tell. Absent where neither is known.
+   * Bytes the JavaScript engine's slot and chunk heaps hold, and the most of its stack used so
+   * far (XS: the SDK's instrumentation); 0 or less for a figure the platform cannot tell.
    */
-  engineHeap?(): { slots: number; chunks: number };
+  engineHeap?(): { slots: number; chunks: number; stackPeak: number };
   /** Saves a setting so it survives a restart; absent where nothing persists. */
   save?(key: keyof AppSettings, value: string | number): void;
   /** Pulses the modem's reset or power key; absent when no pin is wired. */
@@ -157,6 +157,7 @@ export class TelemetryApp {
       ...(free > 0 ? { heap: free } : {}),
       ...(engine && engine.slots > 0 ? { slotHeap: engine.slots } : {}),
       ...(engine && engine.chunks > 0 ? { chunkHeap: engine.chunks } : {}),
+      ...(engine && engine.stackPeak > 0 ? { stackPeak: engine.stackPeak } : {}),
       rssi: link.rssi,
       dbm: link.rssi >= 0 && link.rssi <= 31 ? -113 + 2 * link.rssi : null,
       ip: link.ip,

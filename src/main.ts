@@ -17,6 +17,7 @@ function log(line: string): void {
 const freeIndex = Instrumentation.map("System Free Memory");
 const slotIndex = Instrumentation.map("XS Slot Heap Used");
 const chunkIndex = Instrumentation.map("XS Chunk Heap Used");
+const stackIndex = Instrumentation.map("XS Stack Used");
 function figure(index: number | undefined): number {
   return index === undefined ? -1 : (Instrumentation.get(index) ?? -1);
 }
@@ -30,7 +31,7 @@ const app = new TelemetryApp(
     clock: uart.clock,
     log,
     freeHeap: () => figure(freeIndex),
-    engineHeap: () => ({ slots: figure(slotIndex), chunks: figure(chunkIndex) }),
+    engineHeap: () => ({ slots: figure(slotIndex), chunks: figure(chunkIndex), stackPeak: figure(stackIndex) }),
     save: (key, value) => saveSetting(Preference, key, value, log),
     // Math.random is an unseeded rand() in the simulator: the jitter needs what differs per device and boot.
     seed: `${settings.mqttClientId}|${boots}|${Date.now()}`,

@@ -3,7 +3,7 @@ import mqtt, { type MqttClient } from "mqtt";
 import { VirtualModem, createModemStream } from "../../hosts/emulator/index.ts";
 import { startEmbeddedBroker, type EmbeddedBroker } from "../../hosts/node/broker.ts";
 import { StreamUart } from "../../hosts/node/stream-uart.ts";
-import { TelemetryApp } from "../../src/app.ts";
+import { TelemetryApp, type Platform } from "../../src/app.ts";
 import { resolveSettings, type AppSettings } from "../../src/settings.ts";
 import { until } from "../support/wait.ts";
 
@@ -20,7 +20,7 @@ interface Rig {
 
 let rig: Rig | null = null;
 
-async function start(overrides: Partial<AppSettings> = {}): Promise<Rig> {
+async function start(overrides: Partial<AppSettings> = {}, memory: Partial<Platform> = { freeHeap: () => 4321 }): Promise<Rig> {
   const broker = await startEmbeddedBroker();
   const vm = new VirtualModem({ broker: broker.url, latencyMs: [1, 5] });
   const uart = new StreamUart(createModemStream(vm));
@@ -37,7 +37,7 @@ async function start(overrides: Partial<AppSettings> = {}): Promise<Rig> {
   const saved: [string, unknown][] = [];
   const logs: string[] = [];
   const app = new TelemetryApp(
-    { engine: uart.engine, clock: uart.clock, log: (l) => logs.push(l), freeHeap: () => 4321, save: (k, v) => saved.push([k, v]) },
+    { engine: uart.engine, clock: uart.clock, log: (l) => logs.push(l), freeHeap: () => -1, ...memory, save: (k, v) => saved.push([k, v]) },
     settings,
   );
   const peer = mqtt.connect(broker.url, { clientId: "app-test-peer" });
@@ -70,6 +70,16 @@ const response = (r: Rig, match: (body: Record<string, unknown>) => boolean): Re
     .find(match);
 
 describe("the telemetry app on the host, against the modem emulator and a broker", () => {
+  it("reports the engine's heap and stack figures the platform has, and leaves out what it cannot tell", async () => {
+    // The simulator: no free-memory figure (0), XS heap and stack figures from instrumentation.
+    const r = await start({}, { freeHeap: () => 0, engineHeap: () => ({ slots: 156_864, chunks: 29_480, stackPeak: -1 }) });
+    const t = await until("telemetry", () => r.received.find((m) => m.topic === "t/telemetry"));
+    const body = JSON.parse(t.text) as Record<string, unknown>;
+    expect(body).toMatchObject({ seq: 1, slotHeap: 156_864, chunkHeap: 29_480 });
+    expect("heap" in body).toBe(false);
+    expect("stackPeak" in body).toBe(false);
+  });
+
   it("publishes telemetry with uptime, heap and signal quality from AT+CSQ", async () => {
     const r = await start();
     const t = await until("telemetry", () => r.received.find((m) => m.topic === "t/telemetry"));
