@@ -4,15 +4,9 @@
  * rather than writing part of a buffer, read(buffer) returning undefined on an empty FIFO,
  * one-shot timers destroyed after firing, Time.ticks as a wrapping int32.
  */
-import { build } from "esbuild";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { buildHost } from "./build-host.ts";
 
-const root = fileURLToPath(new URL("../../", import.meta.url));
-const stand = fileURLToPath(new URL("./moddable/", import.meta.url));
 const standIns: Record<string, string> = {
   "embedded:io/serial": "serial-esp32.ts",
   "embedded:io/digital": "digital.ts",
@@ -60,46 +54,24 @@ interface Built {
   RESULT_TIMEOUT: number;
 }
 
-let dir = "";
+let remove = (): void => {};
 let host: Built;
 
 beforeAll(async () => {
-  const out = await build({
-    stdin: {
-      contents: [
-        `export { openModemUart, configuredSettings } from "./hosts/esp32/uart.ts";`,
-        `export { ascii } from "./modules/at/bytes.ts";`,
-        `export { RESULT_OK, RESULT_TIMEOUT } from "./modules/at/results.ts";`,
-        `export { world } from ${JSON.stringify(join(stand, "world.ts"))};`,
-      ].join("\n"),
-      resolveDir: root,
-      loader: "ts",
-    },
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    write: false,
-    logLevel: "silent",
-    plugins: [
-      {
-        name: "moddable-stand-ins",
-        setup(b) {
-          b.onResolve({ filter: /^(embedded:io\/serial|embedded:io\/digital|timer|time|mc\/config)$/ }, (a) => ({
-            path: join(stand, standIns[a.path]!),
-          }));
-          b.onResolve({ filter: /^cellmqtt\// }, (a) => ({ path: join(root, "modules", a.path.slice(9) + ".ts") }));
-        },
-      },
+  const built = await buildHost<Built>(
+    [
+      `export { openModemUart, configuredSettings } from "./hosts/esp32/uart.ts";`,
+      `export { ascii } from "./modules/at/bytes.ts";`,
+      `export { RESULT_OK, RESULT_TIMEOUT } from "./modules/at/results.ts";`,
     ],
-  });
-  dir = mkdtempSync(join(tmpdir(), "cellmqtt-esp32-"));
-  const file = join(dir, "host.mjs");
-  writeFileSync(file, out.outputFiles[0]!.text);
-  host = (await import(pathToFileURL(file).href)) as Built;
+    standIns,
+  );
+  host = built.host;
+  remove = built.remove;
 });
 
 afterAll(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  remove();
 });
 
 beforeEach(() => host.world.reset());

@@ -4,15 +4,9 @@
  * and any later call on that port crashes the simulator. The binding must drop the port, report
  * the loss, drop what is written meanwhile and reopen the device with backoff.
  */
-import { build } from "esbuild";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { buildHost } from "./build-host.ts";
 
-const root = fileURLToPath(new URL("../../", import.meta.url));
-const stand = fileURLToPath(new URL("./moddable/", import.meta.url));
 const standIns: Record<string, string> = {
   "embedded:io/serial": "serial-lin.ts",
   timer: "timer.ts",
@@ -47,47 +41,27 @@ interface Built {
   RESULT_TIMEOUT: number;
 }
 
-let dir = "";
+let remove = (): void => {};
 let host: Built;
 const traces: string[] = [];
 
 beforeAll(async () => {
-  const out = await build({
-    stdin: {
-      contents: [
-        `export { openModemUart } from "./hosts/simulator/uart.ts";`,
-        `export { ascii } from "./modules/at/bytes.ts";`,
-        `export { RESULT_OK, RESULT_TIMEOUT } from "./modules/at/results.ts";`,
-        `export { world } from ${JSON.stringify(join(stand, "world.ts"))};`,
-        `export { absent } from ${JSON.stringify(join(stand, "serial-lin.ts"))};`,
-      ].join("\n"),
-      resolveDir: root,
-      loader: "ts",
-    },
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    write: false,
-    logLevel: "silent",
-    plugins: [
-      {
-        name: "moddable-stand-ins",
-        setup(b) {
-          b.onResolve({ filter: /^(embedded:io\/serial|timer|time|mc\/config)$/ }, (a) => ({ path: join(stand, standIns[a.path]!) }));
-          b.onResolve({ filter: /^cellmqtt\// }, (a) => ({ path: join(root, "modules", a.path.slice(9) + ".ts") }));
-        },
-      },
-    ],
-  });
-  dir = mkdtempSync(join(tmpdir(), "cellmqtt-sim-"));
-  const file = join(dir, "host.mjs");
-  writeFileSync(file, out.outputFiles[0]!.text);
   (globalThis as { trace?: (s: string) => void }).trace = (s: string) => traces.push(s);
-  host = (await import(pathToFileURL(file).href)) as Built;
+  const built = await buildHost<Built>(
+    [
+      `export { openModemUart } from "./hosts/simulator/uart.ts";`,
+      `export { ascii } from "./modules/at/bytes.ts";`,
+      `export { RESULT_OK, RESULT_TIMEOUT } from "./modules/at/results.ts";`,
+      `export { absent } from "./moddable/serial-lin.ts";`,
+    ],
+    standIns,
+  );
+  host = built.host;
+  remove = built.remove;
 });
 
 afterAll(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  remove();
   delete (globalThis as { trace?: unknown }).trace;
 });
 
@@ -145,7 +119,7 @@ describe("simulator host", () => {
     first.fail();
     expect(lost).toEqual(["modem serial device failed"]);
     expect(traces.join("")).toContain("modem serial device failed: /tmp/modem-pty; reopening in 500 ms");
-    // The engine goes on writing (a command in flight times out; the modem layer resyncs).
+    // The engine goes on (the command in flight times out; the modem layer resyncs).
     host.world.advance(1000);
     expect(rec.finals).toEqual([[1, host.RESULT_TIMEOUT]]);
     at(uart, rec.owner, 2);
@@ -156,8 +130,18 @@ describe("simulator host", () => {
     expect(traces.join("")).toContain("modem serial device reopened: /tmp/modem-pty");
     const second = serials()[1]!;
     host.world.advance(1000);
+    // The engine proves the line is in step again (it gave a command up), then sends the next.
+    expect(second.sent()).toBe("AT+CSQ=?\r");
+    second.drained();
+    second.modemSends(host.ascii("\r\n+CSQ: (0-31,99),(0-7,99)\r\n\r\nOK\r\n"));
+    host.world.advance(1000);
+    // Command 2, made while the device was gone, waited in the engine's queue.
+    expect(second.sent()).toBe("AT+CSQ=?\rAT\r");
+    second.drained();
+    second.modemSends(host.ascii("\r\nOK\r\n"));
+    expect(rec.finals.at(-1)).toEqual([2, host.RESULT_OK]);
     at(uart, rec.owner, 3);
-    expect(second.sent()).toBe("AT\r");
+    expect(second.sent()).toBe("AT+CSQ=?\rAT\rAT\r");
     second.modemSends(host.ascii("\r\nOK\r\n"));
     expect(rec.finals.at(-1)).toEqual([3, host.RESULT_OK]);
     expect(first.sent()).toBe("AT\r");

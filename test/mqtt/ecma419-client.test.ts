@@ -4,42 +4,21 @@
  * client as the other party.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import mqtt, { type MqttClient as PeerClient } from "mqtt";
-import { CellularModem } from "cellmqtt/modem/modem";
+import mqtt from "mqtt";
 import Client, { type ClientOptions, type ControlMessage, type ReadableOptions } from "cellmqtt/mqtt/ecma419-client";
 import Shim from "cellmqtt/mqtt/embedded-client";
 import type { MqttError } from "cellmqtt/modem/errors";
 import { ValidationError } from "cellmqtt/modem/validate";
-import { VirtualModem, createModemStream } from "../../hosts/emulator/index.ts";
 import { startEmbeddedBroker, type EmbeddedBroker } from "../../hosts/node/broker.ts";
-import { StreamUart } from "../../hosts/node/stream-uart.ts";
+import { startClientRig, stopClientRig, type ClientRig } from "../support/client-rig.ts";
 import { until } from "../support/wait.ts";
 
-interface Rig {
-  broker: EmbeddedBroker;
-  vm: VirtualModem;
-  uart: StreamUart;
-  modem: CellularModem;
-  peer: PeerClient;
-  received: { topic: string; payload: Buffer; retain: boolean }[];
-  logs: string[];
-  clients: Client[];
-}
+type Rig = ClientRig<Client>;
 
 let rig: Rig | null = null;
 
-async function start(broker_?: EmbeddedBroker): Promise<Rig> {
-  const broker = broker_ ?? (await startEmbeddedBroker());
-  const vm = new VirtualModem({ broker: broker.url, latencyMs: [1, 5] });
-  const uart = new StreamUart(createModemStream(vm));
-  const logs: string[] = [];
-  const modem = new CellularModem(uart.engine, uart.clock, { network: { pollMs: 200 }, log: (l) => logs.push(l) });
-  const peer = mqtt.connect(broker.url, { clientId: "ecma419-peer" });
-  const received: Rig["received"] = [];
-  peer.on("message", (topic, payload, packet) => received.push({ topic, payload, retain: packet.retain }));
-  await new Promise<void>((resolve) => peer.on("connect", () => peer.subscribe(["from/#", "foo/bar/#"], { qos: 1 }, () => resolve())));
-  vm.start();
-  rig = { broker, vm, uart, modem, peer, received, logs, clients: [] };
+async function start(broker?: EmbeddedBroker): Promise<Rig> {
+  rig = await startClientRig<Client>("ecma419-peer", ["from/#", "foo/bar/#"], broker);
   return rig;
 }
 
@@ -47,12 +26,7 @@ afterEach(async () => {
   if (!rig) return;
   const r = rig;
   rig = null;
-  for (const c of r.clients) c.close();
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  await new Promise<void>((resolve) => r.peer.end(true, {}, () => resolve()));
-  r.uart.close();
-  await r.vm.close();
-  await r.broker.close();
+  await stopClientRig(r);
 });
 
 /** What a client reported, in order; control messages and readable options copied (they are reused). */

@@ -5,42 +5,18 @@
  * the modem emulator to an embedded broker, with a plain `mqtt` client as the other party.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import mqtt, { type MqttClient as PeerClient } from "mqtt";
-import { CellularModem } from "cellmqtt/modem/modem";
 import { ValidationError } from "cellmqtt/modem/validate";
-import { VirtualModem, createModemStream } from "../../hosts/emulator/index.ts";
-import { startEmbeddedBroker, type EmbeddedBroker } from "../../hosts/node/broker.ts";
-import { StreamUart } from "../../hosts/node/stream-uart.ts";
+import { startClientRig, stopClientRig, type ClientRig } from "../support/client-rig.ts";
 import { until } from "../support/wait.ts";
 
 import Client from "cellmqtt/mqtt/moddable-mqtt-client";
 
-interface Rig {
-  broker: EmbeddedBroker;
-  vm: VirtualModem;
-  uart: StreamUart;
-  modem: CellularModem;
-  peer: PeerClient;
-  received: { topic: string; payload: string }[];
-  logs: string[];
-  clients: Client[];
-  timers: ReturnType<typeof setInterval>[];
-}
+type Rig = ClientRig<Client> & { timers: ReturnType<typeof setInterval>[] };
 
 let rig: Rig | null = null;
 
 async function start(): Promise<Rig> {
-  const broker = await startEmbeddedBroker();
-  const vm = new VirtualModem({ broker: broker.url, latencyMs: [1, 5] });
-  const uart = new StreamUart(createModemStream(vm));
-  const logs: string[] = [];
-  const modem = new CellularModem(uart.engine, uart.clock, { network: { pollMs: 200 }, log: (l) => logs.push(l) });
-  const peer = mqtt.connect(broker.url, { clientId: "mqttbasic-peer" });
-  const received: Rig["received"] = [];
-  peer.on("message", (topic, payload) => received.push({ topic, payload: payload.toString() }));
-  await new Promise<void>((resolve) => peer.on("connect", () => peer.subscribe(["moddable/#", "will/#"], { qos: 1 }, () => resolve())));
-  vm.start();
-  rig = { broker, vm, uart, modem, peer, received, logs, clients: [], timers: [] };
+  rig = { ...(await startClientRig<Client>("mqttbasic-peer", ["moddable/#", "will/#"])), timers: [] };
   return rig;
 }
 
@@ -49,12 +25,7 @@ afterEach(async () => {
   const r = rig;
   rig = null;
   for (const t of r.timers) clearInterval(t);
-  for (const c of r.clients) c.close();
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  await new Promise<void>((resolve) => r.peer.end(true, {}, () => resolve()));
-  r.uart.close();
-  await r.vm.close();
-  await r.broker.close();
+  await stopClientRig(r);
 });
 
 /**
@@ -127,7 +98,7 @@ describe("the SDK's mqtt module API over the modem (mqttbasic)", () => {
     const peer = await until("the peer's message", () => seen.messages.find((m) => m.topic === "moddable/mqtt/example/peer"));
     expect([...peer.raw]).toEqual([0x68, 0x69, 0x00, 0xff]);
     r.vm.inject({ name: "broker-drop", clientId: 1 });
-    await until("the will", () => r.received.some((m) => m.topic === "will/mqttbasic" && m.payload === "gone"));
+    await until("the will", () => r.received.some((m) => m.topic === "will/mqttbasic" && m.payload.toString() === "gone"));
   });
 
   it("ends with onClose when the broker drops the connection, as the SDK's client does: no reconnect, calls then throw", async () => {
@@ -166,7 +137,7 @@ describe("the SDK's mqtt module API over the modem (mqttbasic)", () => {
     expect(() => client.publish('bad"topic', "x")).toThrow(/topic/);
     expect(() => client.publish("moddable/a", "x", { quality: 3 })).toThrow(/quality/);
     client.publish("moddable/mqtt/example/after", new Uint8Array([0x6f, 0x6b]).buffer, { quality: 1 });
-    await until("the message after the refusals", () => r.received.some((m) => m.topic === "moddable/mqtt/example/after" && m.payload === "ok"));
+    await until("the message after the refusals", () => r.received.some((m) => m.topic === "moddable/mqtt/example/after" && m.payload.toString() === "ok"));
   });
 
   it("logs a callback that throws and goes on delivering", async () => {
