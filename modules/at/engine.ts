@@ -149,13 +149,14 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
   readonly bytes: Uint8Array;
   private readonly stageAt: number;
   private parsing = false;
+  private readonly channel: CommandChannel;
+  private records: RecordReader | null = null;
   /**
    * Counters, at the indices `STAT_*` (results.ts) name. (The array goes on past them: it is a
    * view of the engine's whole buffer.)
    */
   readonly stats: Int32Array;
   private readonly tokens: TokenTable;
-  private readonly channel: CommandChannel;
   /**
    * `bytes[handlerAt + key]` is 1 + the index in `handlers` of the key's handler, or 0: most
    * keys share one handler, and a byte per key costs less than an array place per key.
@@ -164,7 +165,6 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
   private readonly handlers: LineHandler[] = [];
   private recordKey = -2; // no key: lookups give -1 for an unknown token
   private recordBody = 0;
-  private records: RecordReader | null = null;
   private readonly recordGapMs: number;
   /** Where a record's topic is kept, in `bytes`. */
   private readonly topicAt: number;

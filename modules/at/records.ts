@@ -108,6 +108,13 @@ export class RecordReader implements RawSink {
     const payloadAt = tlen + 4;
     const closeAt = payloadAt + this.payloadLength;
     let at = this.at;
+    if (at >= payloadAt && at + (end - start) <= closeAt) {
+      // A piece wholly inside the payload, the most common one: no delimiter in it to check, and
+      // the closing quote and line end are still to come (so `remaining` is not 0).
+      if (this.fits) this.sink.onRecordPayload(b, start, end, at - payloadAt);
+      this.at = at + (end - start);
+      return;
+    }
     let i = start;
     while (i < end) {
       if (at === 0) {

@@ -40,34 +40,36 @@ const ONES = 0x01010101;
  * first quote, because the quoted payload after it may contain line ends and is read by length.
  */
 export class Scanner implements ByteRing {
-  // Hot fields first: XS finds an instance's properties by walking them in order.
+  // Hot fields first, in the order a line's pass reads them: XS finds an instance's properties
+  // by walking them in order.
   head: number;
   tail: number;
   private mode = LINE;
+  readonly bytes: Uint8Array;
+  private record = UNDECIDED;
+  // The record prefix's first two bytes (-1: none), so most lines are told apart without comparing it all.
+  private prefix0 = -1;
+  private prefix1 = -1;
   /**
    * How many bytes of the partial line at `ring.head` are known to hold no line end. Relative to
    * the head, so it stays right when the engine compacts the ring.
    */
   private scanned = 0;
-  private record = UNDECIDED;
+  private readonly words: Int32Array;
   private readonly sink: ScanSink;
+  /** Read with `capacity` once per read, by the engine. */
+  readonly base: number;
+  readonly capacity: number;
+  private rawRemaining = 0;
+  private rawSink: RawSink | null = null;
+  private rawSkipLineEnds = false;
   /** Set by the command channel while a command waits for `>`. */
   promptWanted = false;
-  private readonly words: Int32Array;
-  // The record prefix's first two bytes (-1: none), so most lines are told apart without comparing it all.
-  private prefix0 = -1;
-  private prefix1 = -1;
   private prefixLast = -1;
   private recordPrefix: Uint8Array | null = null;
-  private rawSink: RawSink | null = null;
-  private rawRemaining = 0;
-  private rawSkipLineEnds = false;
   private dropped = 0;
   /** Lines dropped for exceeding the ring. */
   overflows = 0;
-  readonly bytes: Uint8Array;
-  readonly base: number;
-  readonly capacity: number;
 
   /**
    * `words` views the same buffer as `bytes`, whole: the line-end search reads whole words, up
