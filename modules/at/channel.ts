@@ -454,20 +454,25 @@ export class CommandChannel {
   /** Writes the unsent rest of src[start, start + length) within budget; true when all is sent. */
   private write(src: Uint8Array, start: number, length: number): boolean {
     const serial = this.serial;
+    let sent = this.sent;
     const phase = this.phase;
     const step = this.step;
-    while (this.sent < length) {
-      let n = length - this.sent;
-      if (n > this.budget) n = this.budget;
+    while (sent < length) {
+      const budget = this.budget;
+      let n = length - sent;
+      if (n > budget) n = budget;
       if (n <= 0) return false;
-      this.budget -= n;
-      const from = start + this.sent;
-      this.sent += n;
-      this.tx.write(src, from, n);
+      this.budget = budget - n;
+      this.sent = sent + n;
+      this.tx.write(src, start + sent, n);
+      // A port answering inside `write` can end the command or change the phase or the step;
+      // while none of them changed, nothing else touched `sent`.
       if (this.serial !== serial || this.phase !== phase || this.step !== step) return false;
+      sent += n;
     }
     return true;
   }
+
 
   // ---- out of step ----
 

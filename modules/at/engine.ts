@@ -439,15 +439,14 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
   line(bytes: Uint8Array, start: number, end: number): void {
     this.stats[STAT_LINES]++;
     const c = bytes[start]!;
-    const c0 = c | 0x20;
-    if (c0 === 0x61 && end - start >= 2 && (bytes[start + 1]! | 0x20) === 0x74) {
-      // "AT...": the modem echoing a command back. No response starts this way.
-      this.stats[STAT_ECHOES]++;
-      return;
-    }
     if (c === 0x4f && end - start === 2 && bytes[start + 1] === 0x4b) {
       // `OK`, a third of all lines: no lookup, straight to the command in flight.
       if (!this.channel.finish(RESULT_OK, -1)) this.unmatched(start, end);
+      return;
+    }
+    if ((c | 0x20) === 0x61 && end - start >= 2 && (bytes[start + 1]! | 0x20) === 0x74) {
+      // "AT...": the modem echoing a command back. No response starts this way.
+      this.stats[STAT_ECHOES]++;
       return;
     }
     if (c === PROMPT) {

@@ -208,7 +208,7 @@ export class Scanner implements ByteRing {
         return;
       }
       // A record header leaves its opening quote in the ring for the raw read that follows.
-      ring.head = b[t] === QUOTE ? t : t + 1;
+      ring.head = record === RECORD && b[t] === QUOTE ? t : t + 1;
       this.record = UNDECIDED;
       this.scanned = 0;
       this.sink.line(b, head, t);
