@@ -52,6 +52,8 @@ const FLAGS = {
   "reboot-delay": flag("MS", "from a reboot fault to RDY, 0 to 600000", integer(0, 600_000), "200"),
   "data-timeout": flag("MS", "a data phase gives up with an error after this, 0 to 600000 (0: waits for ever)", integer(0, 600_000), "0"),
   "publish-data": flag("READING", "AT+MQTTPUB length form: raw bytes, or hex (two digits a byte); Datasize counts the bytes sent", oneOf("raw", "hex"), "raw"),
+  "read-layout": flag("LAYOUT", "AT+MQTTREAD answer: one-line (record on the header's line) or two-line (record on the next line, as the manual prints it)", oneOf("one-line", "two-line"), "one-line"),
+  "tls-field": flag("N", "also accept a sixth AT+MQTTOPEN argument equal to N, 1 or 2 (TLS on some firmware; default: the manual's five fields only)", oneOf("1", "2")),
   "mqtt-needs-data-call": toggle("refuse every AT+MQTT* command while the data call is down, as some firmware does"),
   "persist-settings": toggle("keep MQTTUSER, MQTTWILL and MQTTCONF across a reboot (the manual: not persistent)"),
   quiet: toggle("do not print each line the device sends"),
@@ -95,6 +97,8 @@ const modem = new VirtualModem({
   rebootDelayMs: values["reboot-delay"] ?? 200,
   dataTimeoutMs: values["data-timeout"] ?? 0,
   publishData: values["publish-data"] ?? "raw",
+  readLayout: values["read-layout"] ?? "one-line",
+  tlsField: values["tls-field"] === undefined ? "none" : values["tls-field"] === "1" ? 1 : 2,
   mqttNeedsDataCall: values["mqtt-needs-data-call"] ?? false,
   persistSettings: values["persist-settings"] ?? false,
 });

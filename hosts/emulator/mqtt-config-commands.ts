@@ -65,9 +65,10 @@ export const mqttConfigCommands: Record<string, CommandSpec> = {
         m.ok(`+MQTTREAD: ${slot.id},0,0,0`);
         return;
       }
-      m.ok(
-        concat([`+MQTTREAD: ${slot.id},${msg.qos},${msg.topic.length},${msg.payload.length},"`, msg.topic, `","`, msg.payload, `"`]),
-      );
+      const header = `+MQTTREAD: ${slot.id},${msg.qos},${msg.topic.length},${msg.payload.length}`;
+      // The manual prints the record under its header; some firmware puts it on the header's line.
+      const between = m.options.readLayout === "two-line" ? "\r\n" : ",";
+      m.ok(concat([`${header}${between}"`, msg.topic, `","`, msg.payload, `"`]));
     },
     test: (m) => m.ok(`+MQTTREAD: ${IDS}`),
   },

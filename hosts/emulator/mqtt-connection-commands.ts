@@ -34,12 +34,15 @@ function reportOpen(m: ModemCore, id: number, result: ConnectOutcome, okAlreadyS
 }
 
 function open(m: ModemCore, c: Parameters<NonNullable<CommandSpec["set"]>>[1]): Promise<void> | void {
-  argCount(c.args, 5, 5);
+  const tls = m.options.tlsField;
+  argCount(c.args, 5, tls === "none" ? 5 : 6);
   const slot = slotOf(m.state, clientIdArg(c.args));
   const host = strArg(c.args, 1, 1, 255).toString("latin1");
   const port = intArg(c.args, 2, 1, 65535);
   const clean = intArg(c.args, 3, 0, 1) === 1;
   const keepalive = intArg(c.args, 4, 1, 300);
+  // Such firmware takes exactly its own TLS value there.
+  if (tls !== "none" && c.args.length === 6) intArg(c.args, 5, tls, tls);
   if (slot.status !== "idle" || !m.state.registered || !m.state.dataCall) throw new AtError("state");
   const deferred = m.options.openResult === "deferred";
   slot.status = "connecting";

@@ -24,6 +24,17 @@ export type OpenResultStyle = "deferred" | "immediate" | "immediate-error";
  */
 export type PublishData = "raw" | "hex";
 
+/**
+ * The two readings of the manual's `+MQTTREAD` answer, which prints the header
+ * `+MQTTREAD: <id>,<qos>,<tlength>,<plength>` and `<"Topic">,<"Payload">` on separate lines:
+ * - "one-line": `+MQTTREAD: 1,0,5,3,"topic","pay"` CR LF.
+ * - "two-line": `+MQTTREAD: 1,0,5,3` CR LF, then `"topic","pay"` CR LF.
+ */
+export type ReadLayout = "one-line" | "two-line";
+
+/** The sixth `AT+MQTTOPEN` argument some firmware takes to ask for TLS; "none" is the manual's five fields. */
+export type TlsField = "none" | 1 | 2;
+
 export interface VirtualModemOptions {
   /** Broker every MQTTOPEN connects to (e.g. "mqtt://127.0.0.1:1883"). Default: the host and port given in the command. */
   broker?: string;
@@ -60,6 +71,13 @@ export interface VirtualModemOptions {
   maxLineLength?: number;
   /** See PublishData. Default "raw". */
   publishData?: PublishData;
+  /** See ReadLayout. Default "one-line". */
+  readLayout?: ReadLayout;
+  /**
+   * Accept a sixth `AT+MQTTOPEN` argument equal to this value (TLS on such firmware; the
+   * emulator still connects in plain). Default "none": any sixth field is an error, as in the manual.
+   */
+  tlsField?: TlsField;
   /**
    * Answer every `AT+MQTT*` command with an error while the data call is down, as some firmware
    * does (the manual's usage example dials first). Default false.
@@ -103,6 +121,8 @@ export function resolveOptions(o: VirtualModemOptions = {}): ResolvedOptions {
     connectTimeoutMs: o.connectTimeoutMs ?? 10000,
     maxLineLength: o.maxLineLength ?? 4096,
     publishData: o.publishData ?? "raw",
+    readLayout: o.readLayout ?? "one-line",
+    tlsField: o.tlsField ?? "none",
     mqttNeedsDataCall: o.mqttNeedsDataCall ?? false,
     imei: o.imei ?? "867959031234567",
     ip: o.ip ?? "10.2.83.148",

@@ -42,13 +42,14 @@ function hostile(): Uint8Array[] {
 }
 
 describe.each([
-  { name: "whole writes", split: false },
-  { name: "modem output cut into random pieces", split: true },
-])("1024-byte payloads with every byte value ($name)", ({ split }) => {
+  { name: "whole writes", split: false, readLayout: "one-line" as const },
+  { name: "modem output cut into random pieces", split: true, readLayout: "one-line" as const },
+  { name: "records on the line after their header, cut into random pieces", split: true, readLayout: "two-line" as const },
+])("1024-byte payloads with every byte value ($name)", ({ split, readLayout }) => {
   it("go out byte-exact in the length form and come in byte-exact through AT+MQTTREAD", async () => {
-    const id = `bin-${split ? "split" : "whole"}`;
+    const id = `bin-${split ? "split" : "whole"}-${readLayout}`;
     // Five 1024-byte messages queued at once: more than the default 4096-byte outbox.
-    const rig = new Rig({ brokerUrl: broker.url, port: broker.port, cellular: { outboxBytes: 8192 } }, id);
+    const rig = new Rig({ brokerUrl: broker.url, port: broker.port, cellular: { outboxBytes: 8192 }, modem: { readLayout } }, id);
     try {
       await rig.connected();
       await rig.subscribe(`bin/down/${id}`, 1);
@@ -75,6 +76,9 @@ describe.each([
       expect(rig.received.map((m, i) => Buffer.compare(m.payload, Buffer.from(payloads[i]!)))).toEqual(payloads.map(() => 0));
       expect(rig.received.every((m) => m.topic === `bin/down/${id}` && m.qos === 1)).toBe(true);
       expect(rig.outputCount("+MQTTMSGI: 1,1,")).toBe(payloads.length);
+      // The records came in the layout asked for.
+      const header = `+MQTTREAD: 1,1,${`bin/down/${id}`.length},1024`;
+      expect(rig.outputCount(`${header}${readLayout === "two-line" ? "\r\n" : ","}"bin/down/`)).toBe(payloads.length);
       // One read per message, after the one that follows the connection.
       expect(rig.commands().filter((c) => c === "AT+MQTTREAD=1")).toHaveLength(payloads.length + 1);
 

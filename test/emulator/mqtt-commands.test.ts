@@ -97,6 +97,19 @@ describe("MQTTOPEN / MQTTCLOSE", () => {
     }
   });
 
+  it("with tlsField, takes a sixth field equal to it and nothing else", async () => {
+    for (const tls of [1, 2] as const) {
+      const d = await suite.boot({ broker: suite.broker.url, tlsField: tls });
+      await d.connect(1, `,${tls}`);
+      for (const bad of [`AT+MQTTOPEN=2,"h",1883,1,60,${3 - tls}`, 'AT+MQTTOPEN=2,"h",1883,1,60,0', 'AT+MQTTOPEN=2,"h",1883,1,60,', `AT+MQTTOPEN=2,"h",1883,1,60,${tls},${tls}`, `AT+MQTTOPEN=2,"h",1883,1,60,"${tls}"`]) {
+        expect(await d.at(bad)).toBe("\r\nERROR\r\n");
+      }
+      expect(await d.at("AT+MQTTCLOSE=1", /\+MQTTCLOSE: 1,1\r\n$/)).toContain("OK");
+      // The manual's five fields still open.
+      expect(await d.at('AT+MQTTOPEN=1,"h",1883,1,60', /\+MQTTOPEN: 1,1\r\n$/)).toContain("OK");
+    }
+  });
+
   it("reports a network failure as OK then +MQTTOPEN: id,0", async () => {
     dev = await suite.boot({});
     await dev.at("ATE0");
@@ -187,6 +200,21 @@ describe("MQTTCONF and mode 1", () => {
       Buffer.from('"\r\n\r\nOK\r\n', "latin1"),
     ]);
     expect(Buffer.from(d.take(), "latin1").equals(expected)).toBe(true);
+    expect(await d.at("AT+MQTTREAD=1")).toBe("\r\n+MQTTREAD: 1,0,0,0\r\n\r\nOK\r\n");
+    await p.endAsync();
+  });
+
+  it("with readLayout two-line, puts the record on the line after its header", async () => {
+    dev = await suite.boot({ broker: suite.broker.url, readLayout: "two-line" });
+    const d = dev;
+    await d.connect(1);
+    expect(await d.at("AT+MQTTCONF=1")).toBe("\r\nOK\r\n");
+    await d.at('AT+MQTTSUB=1,"two/#",1', /\+MQTTSUB: 1,1\r\n$/);
+    const p = await peer(suite.broker.url);
+    await p.publishAsync("two/t", Buffer.from('a"\r\nb', "latin1"), { qos: 1 });
+    await d.waitFor("\r\n+MQTTMSGI: 1,1,5,5\r\n");
+    d.take();
+    expect(await d.at("AT+MQTTREAD=1")).toBe('\r\n+MQTTREAD: 1,1,5,5\r\n"two/t","a"\r\nb"\r\n\r\nOK\r\n');
     expect(await d.at("AT+MQTTREAD=1")).toBe("\r\n+MQTTREAD: 1,0,0,0\r\n\r\nOK\r\n");
     await p.endAsync();
   });

@@ -243,14 +243,17 @@ budget("at: output through writable() grants of 16 bytes", () => {
   };
 });
 
-/** A mode-1 message: +MQTTMSGI, then AT+MQTTREAD=1 answered with a 1024-byte payload by length. */
-function mqttRead(payloadLength: number): { msgi: Uint8Array; answer: Uint8Array } {
+/**
+ * A mode-1 message: +MQTTMSGI, then AT+MQTTREAD=1 answered with a 1024-byte payload by length,
+ * the record on the header's line or (`twoLine`, as the manual prints it) on the next.
+ */
+function mqttRead(payloadLength: number, twoLine = false): { msgi: Uint8Array; answer: Uint8Array } {
   const topic = "devices/abc/cmd";
   let payload = "";
   for (let i = 0; i < payloadLength; i++) payload += String.fromCharCode(i % 7 === 0 ? 0x0a : i % 11 === 0 ? 0x22 : 0x20 + (i % 90));
   return {
     msgi: ascii(`\r\n+MQTTMSGI: 1,1,${topic.length},${payloadLength}\r\n`),
-    answer: ascii(`\r\n+MQTTREAD: 1,1,${topic.length},${payloadLength},"${topic}","${payload}"\r\n\r\nOK\r\n`),
+    answer: ascii(`\r\n+MQTTREAD: 1,1,${topic.length},${payloadLength}${twoLine ? "\r\n" : ","}"${topic}","${payload}"\r\n\r\nOK\r\n`),
   };
 }
 
@@ -258,6 +261,19 @@ const AT_READ = ascii("AT+MQTTREAD=1");
 budget("at: 1024-byte +MQTTREAD payload read by length (128-byte reads)", () => {
   const d = new Driver();
   const m = mqttRead(1024);
+  const msgi = chunked(m.msgi, 128);
+  const answer = chunked(m.answer, 128);
+  const key = d.keyRead;
+  return (i) => {
+    d.feedStaged(msgi);
+    d.command(AT_READ, i, key);
+    d.feedStaged(answer);
+  };
+}, { ops: 2000 });
+
+budget("at: 1024-byte +MQTTREAD payload on the line after its header, read by length (128-byte reads)", () => {
+  const d = new Driver();
+  const m = mqttRead(1024, true);
   const msgi = chunked(m.msgi, 128);
   const answer = chunked(m.answer, 128);
   const key = d.keyRead;
@@ -343,6 +359,14 @@ test("at: the budget drivers see the events they claim", () => {
   assertEqual(d.rawBytes, 1024, "payload bytes");
   assertEqual(d.topicMatches, 2, "record topic");
   assertEqual(d.finals, 4, "finals");
+  const two = mqttRead(1024, true);
+  d.feedStaged(chunked(two.msgi, 128));
+  d.command(AT_READ, 6, d.keyRead);
+  d.feedStaged(chunked(two.answer, 128));
+  assertEqual(d.raws, 2, "two-line record delivered");
+  assertEqual(d.rawBytes, 2048, "two-line payload bytes");
+  assertEqual(d.topicMatches, 3, "two-line record topic");
+  assertEqual(d.finals, 5, "finals after the two-line record");
   const before = d.port.written;
   d.command(AT_PUB, 5, -1, new Uint8Array(1024));
   d.engine.receive(ascii("\r\n> \r\nOK\r\n"), 0, 10);
