@@ -133,7 +133,7 @@ describe("cellmqtt", () => {
 
 describe("the emulator", () => {
   it("a bad flag value: one line naming it, exit status 2", async () => {
-    for (const args of [["--tcp", "abc"], ["--frob"], ["--publish-data", "base64"], ["--data-timeout", "-1"]]) {
+    for (const args of [["--tcp", "abc"], ["--frob"], ["--publish-data", "base64"], ["--data-timeout", "-1"], ["--read-layout", "three-line"], ["--tls-field", "0"], ["--tls-field", "3"]]) {
       const r = await finished(EMULATOR, args);
       expect(r.status, args.join(" ")).toBe(2);
       expect(r.stderr.split("\n"), args.join(" ")).toEqual([expect.stringContaining(args[0]!), ""]);
@@ -151,7 +151,7 @@ describe("the emulator", () => {
     const r = await finished(EMULATOR, ["--help"]);
     expect(r.status).toBe(0);
     const flags = [...r.stdout.matchAll(/^ {2}--([a-z-]+)/gm)].map((m) => m[1]);
-    expect(flags).toEqual(["broker", "tcp", "host", "baud", "control", "pty", "latency", "open-result", "errors", "seed", "boot-delay", "reboot-delay", "data-timeout", "publish-data", "mqtt-needs-data-call", "persist-settings", "quiet", "help"]);
+    expect(flags).toEqual(["broker", "tcp", "host", "baud", "control", "pty", "latency", "open-result", "errors", "seed", "boot-delay", "reboot-delay", "data-timeout", "publish-data", "read-layout", "tls-field", "mqtt-needs-data-call", "persist-settings", "quiet", "help"]);
   });
 
   it("with --broker it says at start-up that every connection is bridged there", async () => {
