@@ -258,9 +258,10 @@ function mqttRead(payloadLength: number, twoLine = false): { msgi: Uint8Array; a
 }
 
 const AT_READ = ascii("AT+MQTTREAD=1");
-budget("at: 1024-byte +MQTTREAD payload read by length (128-byte reads)", () => {
+/** One mode-1 message per op: +MQTTMSGI, AT+MQTTREAD=1, its answer in 128-byte reads. */
+function readCycle(twoLine: boolean): (i: number) => void {
   const d = new Driver();
-  const m = mqttRead(1024);
+  const m = mqttRead(1024, twoLine);
   const msgi = chunked(m.msgi, 128);
   const answer = chunked(m.answer, 128);
   const key = d.keyRead;
@@ -269,20 +270,10 @@ budget("at: 1024-byte +MQTTREAD payload read by length (128-byte reads)", () => 
     d.command(AT_READ, i, key);
     d.feedStaged(answer);
   };
-}, { ops: 2000 });
+}
 
-budget("at: 1024-byte +MQTTREAD payload on the line after its header, read by length (128-byte reads)", () => {
-  const d = new Driver();
-  const m = mqttRead(1024, true);
-  const msgi = chunked(m.msgi, 128);
-  const answer = chunked(m.answer, 128);
-  const key = d.keyRead;
-  return (i) => {
-    d.feedStaged(msgi);
-    d.command(AT_READ, i, key);
-    d.feedStaged(answer);
-  };
-}, { ops: 2000 });
+budget("at: 1024-byte +MQTTREAD payload read by length (128-byte reads)", () => readCycle(false), { ops: 2000 });
+budget("at: 1024-byte +MQTTREAD payload on the line after its header, read by length (128-byte reads)", () => readCycle(true), { ops: 2000 });
 
 budget("at: a 1024-byte +MQTTREAD record with no read waiting (late), still framed by length", () => {
   const d = new Driver();
@@ -351,22 +342,17 @@ test("at: the budget drivers see the events they claim", () => {
   d.command(AT_OPEN, 3);
   d.engine.receive(ERRORS[1]!, 0, ERRORS[1]!.length);
   assertEqual(d.lastResult, RESULT_CME_ERROR, "+CME ERROR");
-  const m = mqttRead(1024);
-  d.feedStaged(chunked(m.msgi, 128));
-  d.command(AT_READ, 4, d.keyRead);
-  d.feedStaged(chunked(m.answer, 128));
-  assertEqual(d.raws, 1, "records delivered");
-  assertEqual(d.rawBytes, 1024, "payload bytes");
-  assertEqual(d.topicMatches, 2, "record topic");
-  assertEqual(d.finals, 4, "finals");
-  const two = mqttRead(1024, true);
-  d.feedStaged(chunked(two.msgi, 128));
-  d.command(AT_READ, 6, d.keyRead);
-  d.feedStaged(chunked(two.answer, 128));
-  assertEqual(d.raws, 2, "two-line record delivered");
-  assertEqual(d.rawBytes, 2048, "two-line payload bytes");
-  assertEqual(d.topicMatches, 3, "two-line record topic");
-  assertEqual(d.finals, 5, "finals after the two-line record");
+  // The record on the header's line, then on the next.
+  for (let n = 1; n <= 2; n++) {
+    const m = mqttRead(1024, n === 2);
+    d.feedStaged(chunked(m.msgi, 128));
+    d.command(AT_READ, 3 + n * 3, d.keyRead);
+    d.feedStaged(chunked(m.answer, 128));
+    assertEqual(d.raws, n, "records delivered");
+    assertEqual(d.rawBytes, 1024 * n, "payload bytes");
+    assertEqual(d.topicMatches, 1 + n, "record topic");
+    assertEqual(d.finals, 3 + n, "finals");
+  }
   const before = d.port.written;
   d.command(AT_PUB, 5, -1, new Uint8Array(1024));
   d.engine.receive(ascii("\r\n> \r\nOK\r\n"), 0, 10);
