@@ -398,6 +398,10 @@ export class CellularModem implements NetworkListener, LineHandler, SessionHost,
   private restarted(why: string): void {
     if (this.stopped) return;
     this.log_(why);
+    // Still at the first `AT`: nothing is set up that the reboot could undo, and that `AT` is
+    // answered once the modem has booted. Starting over would send a second `AT` and leave the
+    // first one's `OK` with no command to answer.
+    if (this.link.syncing) return;
     this.check.cancel();
     for (const s of this.sessions) {
       this.inbound.clear(s.id);

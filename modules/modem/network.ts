@@ -120,6 +120,11 @@ export class NetworkLink implements CommandOwner {
     return this.state === LINK_UP;
   }
 
+  /** Bring-up is at its first step: no setting has been sent yet. */
+  get syncing(): boolean {
+    return this.state === LINK_SYNCING;
+  }
+
   /** The message mode bring-up sets (`AT+MQTTCONF=<mode>`). */
   get receiveMode(): 0 | 1 {
     return this.settings.receiveMode;

@@ -17,4 +17,30 @@ describe("bring-up after a boot", () => {
     expect(rig.logs.some((l) => l.includes("unmatched result"))).toBe(true);
     expect(rig.fake.lines.slice(0, 4)).toEqual(["AT", "ATE0", "AT+CPIN?", "AT+CEREG?"]);
   });
+
+  it("takes the boot banner that comes before the first AT's answer as the boot it is, not as a reason to start over", () => {
+    const rig = new ModemRig();
+    // The modem boots while the first AT is on its way: RDY, then the answer to that AT.
+    rig.fake.when(/^AT$/, (r) => {
+      r.raw("\r\nRDY\r\n");
+      r.final("OK", 5);
+    }, 1);
+    const c = rig.connected();
+    expect(c.connected).toBe(true);
+    expect(rig.logs.some((l) => l.includes("modem restarted (RDY)"))).toBe(true);
+    expect(rig.logs.filter((l) => l.includes("unmatched result"))).toEqual([]);
+    expect(rig.fake.lines.slice(0, 3)).toEqual(["AT", "ATE0", "AT+CPIN?"]);
+  });
+
+  it("still starts over when the modem reboots after bring-up got past its first step", () => {
+    const rig = new ModemRig();
+    rig.fake.when(/^ATE0$/, (r) => {
+      r.final("OK");
+      r.raw("\r\nRDY\r\n", 5);
+    }, 1);
+    const c = rig.connected();
+    expect(c.connected).toBe(true);
+    expect(rig.fake.lines.filter((l) => l === "ATE0").length).toBe(2);
+  });
 });
+
