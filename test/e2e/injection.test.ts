@@ -37,7 +37,7 @@ const ATTACKS = [
 ];
 
 /** Bring-up and reads the firmware sends on its own; anything else must be one of the expected MQTT commands. */
-const BRING_UP = /^(AT|ATE0|AT\+MQTTCONF=1|AT\+CPIN\?|AT\+CEREG\?|AT\+CGREG\?|AT\+COPS\?|AT\+CSQ|AT\+MIPCALL\?|AT\+MIPCALL=1|AT\+MQTTOPEN\?)$/;
+const BRING_UP = /^(AT|ATE0|AT\+MQTTCONF=1|AT\+CPIN\?|AT\+CEREG\?|AT\+CGREG\?|AT\+COPS\?|AT\+CSQ|AT\+CSQ=\?|AT\+MIPCALL\?|AT\+MIPCALL=1|AT\+MQTTOPEN\?)$/;
 
 it("hostile user, password, client id and will topic are refused before anything is sent", () => {
   const rig = new Rig({ brokerUrl: broker.url, port: broker.port, client: { reconnect: false } }, "inj-refused");
