@@ -3,11 +3,15 @@ import { COMMA, DIGIT_0, DIGIT_9, LPAREN, MINUS, QUOTE, RPAREN, SPACE, codeAt } 
 /** Most fields any response of the dialect carries, with room to spare. */
 const MAX_FIELDS = 16;
 const ENDS = MAX_FIELDS;
-const QUOTED = 2 * MAX_FIELDS;
-/** Numbers a `Fields` keeps: each field's start, end and quoted flag. */
-export const SPANS_SIZE = 3 * MAX_FIELDS;
+/** Numbers a `Fields` keeps: each field's start and end. */
+export const SPANS_SIZE = 2 * MAX_FIELDS;
 /** Shared by every instance until its first parse: a module constant, not a per-engine array. */
 const NO_BYTES = new Uint8Array(0);
+/** A byte minus `DIGIT_0`, for the ones `ints` tells apart. */
+const COMMA_DIGIT = COMMA - DIGIT_0;
+const SPACE_DIGIT = SPACE - DIGIT_0;
+const INT_MAX = 0x7fffffff;
+const LAST_FIELD = MAX_FIELDS - 1;
 
 /**
  * The comma-separated fields of a response body, located in place: each field is a byte range
@@ -17,19 +21,23 @@ const NO_BYTES = new Uint8Array(0);
  * Tolerates what modems send: spaces after commas (`+MQTTMSG: 1, 0, "t", "p"`), parenthesised
  * lists that contain commas (`+MQTTSUB: (1,2),255,(0-2)`), and a final quoted field that itself
  * contains quotes (in mode 0 the payload is not escaped, so it ends at the line's last quote).
+ *
+ * Lines in the engine's buffer (`home`) are read through `spans`, a word view of that buffer:
+ * in XS a typed-array read costs about as much as a dozen bytecodes, so a word read and shifts
+ * beat four byte reads, and a search tests four bytes at once.
  */
 export class Fields {
+  // Hot fields first: XS finds an instance's properties by walking them in order.
+  // Starts and ends of the fields: `spans[at, at + SPANS_SIZE)`, a region of an array the
+  // engine shares out, since in XS each typed array costs several heap slots.
+  private readonly spans: Int32Array;
+  /** The bytes `spans` views (the engine's buffer), or null: other arrays are read a byte at a time. */
+  private readonly home: Uint8Array | null;
+  private readonly at: number;
   count = 0;
   bytes: Uint8Array = NO_BYTES;
-  // Starts, ends and quoted flags of the fields: `spans[at, at + SPANS_SIZE)`, a region of an
-  // array the engine shares out, since in XS each typed array costs several heap slots.
-  private readonly spans: Int32Array;
-  private readonly at: number;
-  /**
-   * The bytes `spans` views (the engine's buffer), or null. Lines in them are scanned for commas
-   * four bytes per step through `spans`; other arrays a byte at a time.
-   */
-  private readonly home: Uint8Array | null;
+  /** Bit i set: field i was quoted. (One number, not a third span per field: fewer writes.) */
+  private quoted = 0;
 
   constructor(spans?: Int32Array, at = 0, home: Uint8Array | null = null) {
     this.spans = spans ?? new Int32Array(SPANS_SIZE);
@@ -45,52 +53,61 @@ export class Fields {
   parse(bytes: Uint8Array, start: number, end: number, count = MAX_FIELDS): number {
     this.bytes = bytes;
     const spans = this.spans;
-    const a = this.at;
     const words = bytes === this.home ? spans : null;
-    let n = 0;
+    const first = this.at;
+    const last = first + count - 1; // the field that may run to the line's last quote
+    const stop = first + MAX_FIELDS;
+    let at = first; // where the next field's start goes
+    let quoted = 0;
     let i = start;
-    while (n < MAX_FIELDS) {
-      while (i < end && bytes[i] === SPACE) i++;
-      if (i >= end) {
-        if (n > 0 && bytes[end - 1] === COMMA) {
-          spans[a + n] = spans[a + n + ENDS] = end;
-          spans[a + n++ + QUOTED] = 0;
+    let c = 0;
+    let from = 0;
+    let to = 0;
+    let depth = 0;
+    for (;;) {
+      c = i < end ? bytes[i]! : -1;
+      while (c === SPACE) c = ++i < end ? bytes[i]! : -1;
+      if (c < 0) break; // spaces after a comma: no field
+      if (c === QUOTE) {
+        from = i + 1;
+        if (at !== last) to = closingQuote(bytes, words, from, end);
+        else {
+          // A payload's closing quote is nearly always the line's last byte.
+          to = end - 1;
+          if (to < from || bytes[to] !== QUOTE) to = lastQuote(bytes, words, from, end);
         }
-        break;
-      }
-      if (bytes[i] === QUOTE) {
-        const close = n === count - 1 ? lastQuote(bytes, i + 1, end) : closingQuote(bytes, words, i + 1, end);
-        spans[a + n] = i + 1;
-        spans[a + n + ENDS] = close;
-        spans[a + n++ + QUOTED] = 1;
-        i = close + 1;
+        quoted |= 1 << (at - first);
+        i = to + 1;
         while (i < end && bytes[i] !== COMMA) i++;
       } else {
-        const from = i;
-        let depth = 0;
-        for (; i < end; i++) {
-          const d = bytes[i]!;
-          if (d === COMMA) {
+        // Up to the first comma outside parentheses, less trailing spaces.
+        from = to = i;
+        depth = 0;
+        for (;;) {
+          if (c === COMMA) {
             if (depth <= 0) break;
-          } else if (d === LPAREN) depth++;
-          else if (d === RPAREN) depth--;
+          } else if (c === LPAREN) depth++;
+          else if (c === RPAREN) depth--;
+          if (c !== SPACE) to = i + 1;
+          if (++i === end) break;
+          c = bytes[i]!;
         }
-        let to = i;
-        while (to > from && bytes[to - 1] === SPACE) to--;
-        spans[a + n] = from;
-        spans[a + n + ENDS] = to;
-        spans[a + n++ + QUOTED] = 0;
       }
-      if (i >= end) break;
-      i++; // the comma
-      if (i >= end) {
-        spans[a + n] = spans[a + n + ENDS] = end;
-        spans[a + n++ + QUOTED] = 0;
+      spans[at] = from;
+      spans[at + ENDS] = to;
+      at++;
+      if (i >= end || at === stop) break;
+      if (++i === end) {
+        // The comma ends the line: an empty last field.
+        spans[at] = end;
+        spans[at + ENDS] = end;
+        at++;
         break;
       }
     }
-    this.count = n;
-    return n;
+    this.count = at - first;
+    this.quoted = quoted;
+    return at - first;
   }
 
   /**
@@ -99,36 +116,63 @@ export class Fields {
    * the fields' ranges. Returns the field count `parse` would. Any byte other than a digit,
    * comma or space sends the body through `parse` instead, so the result is always the same;
    * after the fast path `count` is 0, so the per-field accessors see no stale ranges.
+   * (`out` takes the first `out.length` values: a typed array ignores writes past its end.)
    */
   ints(bytes: Uint8Array, start: number, end: number, out: Int32Array): number {
-    const room = out.length;
+    if (bytes !== this.home || start >= end) return this.byteInts(bytes, start, end, out);
+    // Digits and commas, a word read per four bytes, shifted down a byte per step. A space, a
+    // 16th field or any other byte starts over on the byte path.
+    const words = this.spans;
+    let n = 0;
+    let v = 0;
+    let d = 0;
+    let i = start;
+    let from = start; // where the field's digits start
+    let w = words[i >> 2]! >>> ((i & 3) << 3);
+    for (;;) {
+      d = (w & 0xff) - DIGIT_0;
+      if (d >>> 0 < 10) v = v * 10 + d;
+      else if (d !== COMMA_DIGIT || n === LAST_FIELD) return this.byteInts(bytes, start, end, out);
+      else {
+        out[n++] = i > from && v <= INT_MAX ? v : -1;
+        v = 0;
+        from = i + 1;
+      }
+      if (++i === end) break;
+      w = (i & 3) === 0 ? words[i >> 2]! : w >>> 8;
+    }
+    out[n] = i > from && v <= INT_MAX ? v : -1; // empty after a final comma
+    this.count = 0;
+    return n + 1;
+  }
+
+  /** `ints` a byte at a time, spaces included. */
+  private byteInts(bytes: Uint8Array, start: number, end: number, out: Int32Array): number {
     let n = 0;
     let i = start;
     while (i < end && bytes[i] === SPACE) i++;
     if (i >= end) return this.slowInts(bytes, start, end, out);
-    // One pass, a byte per step: a field is digits, then spaces, then a comma or the end.
+    // A field is digits, then spaces, then a comma or the end.
     let v = 0;
+    let d = 0;
     let digits = 0;
     let spaced = false;
     for (; i < end; i++) {
-      const d = bytes[i]! - DIGIT_0;
-      if (d >= 0 && d <= 9) {
+      d = bytes[i]! - DIGIT_0;
+      if (d >>> 0 < 10) {
         if (spaced) return this.slowInts(bytes, start, end, out); // `1 2`
         v = v * 10 + d;
         digits++;
-      } else if (d === COMMA - DIGIT_0) {
-        if (n < room) out[n] = digits > 0 && v <= 0x7fffffff ? v : -1;
+      } else if (d === COMMA_DIGIT) {
+        out[n] = digits > 0 && v <= INT_MAX ? v : -1;
         if (++n === MAX_FIELDS) return this.slowInts(bytes, start, end, out);
         v = digits = 0;
         spaced = false;
-      } else if (d === SPACE - DIGIT_0) spaced = digits > 0; // spaces before a field's digits are skipped
+      } else if (d === SPACE_DIGIT) spaced = digits > 0; // spaces before a field's digits are skipped
       else return this.slowInts(bytes, start, end, out);
     }
     // As in `parse`: a body ending in `,` has an empty last field, one ending in `, ` none.
-    if (digits > 0 || bytes[end - 1] === COMMA) {
-      if (n < room) out[n] = digits > 0 && v <= 0x7fffffff ? v : -1;
-      n++;
-    }
+    if (digits > 0 || bytes[end - 1] === COMMA) out[n++] = digits > 0 && v <= INT_MAX ? v : -1;
     this.count = 0;
     return n;
   }
@@ -149,26 +193,32 @@ export class Fields {
   }
 
   length(i: number): number {
-    return i < this.count ? this.spans[this.at + i + ENDS]! - this.spans[this.at + i]! : -1;
+    if (i >= this.count) return -1;
+    const spans = this.spans;
+    const k = this.at + i;
+    return spans[k + ENDS]! - spans[k]!;
   }
 
   isQuoted(i: number): boolean {
-    return i < this.count && this.spans[this.at + i + QUOTED] === 1;
+    return i < this.count && ((this.quoted >> i) & 1) === 1;
   }
 
   /** Field `i` as a non-negative decimal integer; -1 if absent, empty or not a number. */
   int(i: number): number {
     if (i >= this.count) return -1;
-    const b = this.bytes;
-    let p = this.spans[this.at + i]!;
-    const e = this.spans[this.at + i + ENDS]!;
+    const spans = this.spans;
+    const k = this.at + i;
+    let p = spans[k]!;
+    const e = spans[k + ENDS]!;
     if (p >= e) return -1;
+    const b = this.bytes;
     let v = 0;
+    let d = 0;
     for (; p < e; p++) {
-      const c = b[p]!;
-      if (c < DIGIT_0 || c > DIGIT_9) return -1;
-      v = v * 10 + (c - DIGIT_0);
-      if (v > 0x7fffffff) return -1;
+      d = b[p]! - DIGIT_0;
+      if (d >>> 0 > 9) return -1;
+      v = v * 10 + d;
+      if (v > INT_MAX) return -1;
     }
     return v;
   }
@@ -245,6 +295,12 @@ export class Fields {
   }
 }
 
+const COMMAS = 0x2c2c2c2c;
+const QUOTES = 0x22222222;
+const ONES = 0x01010101;
+const SEVEN_FS = 0x7f7f7f7f;
+const HIGH_BITS = 0x80808080 | 0;
+
 /**
  * The quote closing a field opened at `from`: the first quote followed (after spaces) by a
  * comma and then a field, or failing that the line's last quote; the line end if the quote is
@@ -253,54 +309,65 @@ export class Fields {
  * first comma that qualifies belongs to the first quote that does.)
  */
 function closingQuote(bytes: Uint8Array, words: Int32Array | null, from: number, end: number): number {
-  for (let c = from; ; c++) {
-    c = nextComma(bytes, words, c, end);
-    if (c >= end) break;
-    let p = c - 1;
-    while (p >= from && bytes[p] === SPACE) p--;
-    if (p >= from && bytes[p] === QUOTE && fieldFollows(bytes, c + 1, end)) return p;
+  let c = from; // the next comma, once found
+  let p = 0;
+  let k = 0;
+  let q = 0;
+  while (c < end) {
+    if (words !== null) {
+      // Four bytes per step; bytes before `c` are masked to non-commas. In the first word that
+      // has any, the lowest 0x80 bit marks the first comma (a borrow only marks bytes above it).
+      k = c >> 2;
+      q = (words[k]! ^ COMMAS) | ((1 << ((c & 3) << 3)) - 1);
+      for (;;) {
+        q = (q - ONES) & ~q & HIGH_BITS;
+        if (q !== 0) {
+          c = (k << 2) + ((q & 0x80) !== 0 ? 0 : (q & 0x8000) !== 0 ? 1 : (q & 0x800000) !== 0 ? 2 : 3);
+          break;
+        }
+        if (++k << 2 >= end) {
+          c = end;
+          break;
+        }
+        q = words[k]! ^ COMMAS;
+      }
+      if (c >= end) break;
+    } else {
+      while (c < end && bytes[c] !== COMMA) c++;
+      if (c === end) break;
+    }
+    // Does a quote end the field here: a quote (after spaces) before the comma, and a quoted
+    // field, a number or the line end (after spaces) after it? (So `"a","b"` splits but `"a,b"` does not.)
+    p = c - 1;
+    while (p >= from && (q = bytes[p]!) === SPACE) p--;
+    if (p >= from && q === QUOTE) {
+      k = c + 1;
+      while (k < end && (q = bytes[k]!) === SPACE) k++;
+      if (k === end || q === QUOTE || (q - DIGIT_0) >>> 0 < 10) return p;
+    }
+    c++;
   }
-  return lastQuote(bytes, from, end);
+  return lastQuote(bytes, words, from, end);
 }
 
-/** The last quote in bytes[from, end), or `end` if there is none. */
-function lastQuote(bytes: Uint8Array, from: number, end: number): number {
-  for (let p = end - 1; p >= from; p--) if (bytes[p] === QUOTE) return p;
-  return end;
-}
-
-const COMMAS = 0x2c2c2c2c;
-const ONES = 0x01010101;
-const HIGH_BITS = 0x80808080 | 0;
-
-/**
- * Index of the first comma in bytes[from, end), or `end`. With `words` (a view of the same
- * buffer) it tests four bytes per step: a payload is mostly bytes that are not commas, and a
- * byte at a time costs XS about as much per byte as this does per word.
- */
-function nextComma(bytes: Uint8Array, words: Int32Array | null, from: number, end: number): number {
-  let i = from;
+/** The last quote in bytes[from, end), or `end` if there is none; through `words` four bytes per step. */
+function lastQuote(bytes: Uint8Array, words: Int32Array | null, from: number, end: number): number {
+  let p = end - 1;
+  if (p < from) return end;
   if (words !== null) {
-    while (i < end && (i & 3) !== 0) {
-      if (bytes[i] === COMMA) return i;
-      i++;
-    }
-    const last = end - 4;
-    while (i <= last) {
-      const q = words[i >> 2]! ^ COMMAS; // a zero byte where the word has a comma
-      if (((q - ONES) & ~q & HIGH_BITS) !== 0) break;
-      i += 4;
+    // Bytes at or past `end` and before `from` are masked to non-quotes; the highest quote left wins.
+    let k = p >> 2;
+    let q = (words[k]! ^ QUOTES) | (-0x100 << ((p & 3) << 3));
+    const first = from >> 2;
+    for (;;) {
+      if (k === first) q |= (1 << ((from & 3) << 3)) - 1;
+      // Exactly the zero bytes of q (no borrow between bytes), as 0x80 each.
+      q = ~(((q & SEVEN_FS) + SEVEN_FS) | q | SEVEN_FS);
+      if (q !== 0) return (k << 2) + (q < 0 ? 3 : q >= 0x800000 ? 2 : q >= 0x8000 ? 1 : 0);
+      if (k === first) return end;
+      q = words[--k]! ^ QUOTES;
     }
   }
-  while (i < end && bytes[i] !== COMMA) i++;
-  return i;
-}
-
-/** After a comma: does a quoted field or a number follow? (So `"a","b"` splits but `"a,b"` does not.) */
-function fieldFollows(bytes: Uint8Array, from: number, end: number): boolean {
-  let p = from;
-  while (p < end && bytes[p] === SPACE) p++;
-  if (p >= end) return true;
-  const c = bytes[p]!;
-  return c === QUOTE || (c >= DIGIT_0 && c <= DIGIT_9);
+  for (; p >= from; p--) if (bytes[p] === QUOTE) return p;
+  return end;
 }
