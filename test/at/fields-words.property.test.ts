@@ -27,44 +27,29 @@ function split(t: string, count = MAX_FIELDS): Field[] {
   const out: Field[] = [];
   let i = 0;
   while (out.length < MAX_FIELDS) {
-    while (i < t.length && t[i] === " ") i++;
+    while (t[i] === " ") i++;
     if (i >= t.length) break;
     if (t[i] === '"') {
-      let close = -1;
-      if (out.length === count - 1) close = t.lastIndexOf('"') > i ? t.lastIndexOf('"') : t.length;
-      let last = -1;
-      for (let p = i + 1; p < t.length && close < 0; p++) {
-        if (t[p] !== '"') continue;
-        last = p;
-        let q = p + 1;
-        while (q < t.length && t[q] === " ") q++;
-        if (t[q] !== ",") continue;
-        q++;
-        while (q < t.length && t[q] === " ") q++;
-        if (q >= t.length || t[q] === '"' || (t[q]! >= "0" && t[q]! <= "9")) close = p;
+      const lastQuote = t.lastIndexOf('"') > i ? t.lastIndexOf('"') : t.length;
+      let close = lastQuote;
+      if (out.length !== count - 1) {
+        for (let p = t.indexOf('"', i + 1); p >= 0; p = t.indexOf('"', p + 1)) {
+          if (/^ *, *($|"|[0-9])/.test(t.slice(p + 1))) {
+            close = p;
+            break;
+          }
+        }
       }
-      if (close < 0) close = last >= 0 ? last : t.length;
       out.push({ start: i + 1, end: close, quoted: true });
       i = close + 1;
       while (i < t.length && t[i] !== ",") i++;
     } else {
       const from = i;
-      let depth = 0;
-      for (; i < t.length; i++) {
-        if (t[i] === "," && depth <= 0) break;
-        if (t[i] === "(") depth++;
-        else if (t[i] === ")") depth--;
-      }
-      let to = i;
-      while (to > from && t[to - 1] === " ") to--;
-      out.push({ start: from, end: to, quoted: false });
+      for (let depth = 0; i < t.length && (t[i] !== "," || depth > 0); i++) depth += t[i] === "(" ? 1 : t[i] === ")" ? -1 : 0;
+      out.push({ start: from, end: from + t.slice(from, i).replace(/ +$/, "").length, quoted: false });
     }
     if (i >= t.length || out.length === MAX_FIELDS) break;
-    i++;
-    if (i >= t.length) {
-      out.push({ start: t.length, end: t.length, quoted: false });
-      break;
-    }
+    if (++i === t.length) out.push({ start: i, end: i, quoted: false }); // a comma ends the line
   }
   return out;
 }
