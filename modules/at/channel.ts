@@ -66,7 +66,7 @@ const KEY = 1;
 const TIMEOUT = 2;
 const LINE_LENGTH = 3;
 const DATA_LENGTH = 4;
-export const RECORD_SIZE = 5;
+const RECORD_SIZE = 5;
 
 /** How the channel restores step after a command was given up. */
 export interface StepOptions {
@@ -107,65 +107,62 @@ export class CommandChannel {
   /** One of `STEP_*`; read by the engine for every line. */
   step = STEP_IN;
   // Then the fields a final result and the next command's start read, in the order they do.
-  private phase = IDLE;
-  private pumping = false;
-  private pumpAgain = false;
-  private first = 0;
-  private count = 0;
+  phase = IDLE;
+  pumping = false;
+  pumpAgain = false;
+  first = 0;
+  count = 0;
   /** The command in flight's line and payload lengths, copied from its record when it starts. */
-  private lineLength = 0;
-  private dataLength = 0;
-  private readonly table: Int32Array;
-  private readonly tableAt: number;
-  private readonly owners: (CommandOwner | null)[];
+  lineLength = 0;
+  dataLength = 0;
+  /**
+   * The queued commands' numbers, RECORD_SIZE per queue place. A plain array: XS reads its
+   * elements for half what a typed array's cost, and every command's start reads five.
+   */
+  readonly table: number[];
+  readonly owners: (CommandOwner | null)[];
   readonly depth: number;
-  private encoding = false;
-  private txHead: number;
-  private txTail: number;
-  private readonly txBase: number;
-  private readonly scanner: Scanner;
-  private readonly timer: AlarmTimer;
+  encoding = false;
+  txHead: number;
+  txTail: number;
+  readonly txBase: number;
+  readonly scanner: Scanner;
+  readonly timer: AlarmTimer;
   /** Counts commands started, so a write loop can tell its command is over. */
-  private serial = 0;
-  private sent = 0;
-  private promptEarly = false;
+  serial = 0;
+  sent = 0;
+  promptEarly = false;
   /** The command in flight is past its timeout, waiting for its `>` (or budget for its payload). */
-  private overdue = false;
-  private readonly bytes: Uint8Array;
+  overdue = false;
+  readonly bytes: Uint8Array;
   /** Bytes the port may take now. Unlimited unless the host reports a FIFO budget. */
   budget: number;
-  private readonly tx: TxPort;
-  private readonly clock: Clock;
-  private deadline = 0;
-  private readonly encoder: CommandEncoder;
-  private readonly txCapacity: number;
-  private readonly listener: ChannelListener;
+  readonly tx: TxPort;
+  readonly clock: Clock;
+  deadline = 0;
+  readonly encoder: CommandEncoder;
+  readonly txCapacity: number;
+  readonly listener: ChannelListener;
   // ---- restoring step ----
   /** When input last arrived; kept only while out of step (`heard`). */
-  private heardAt = 0;
+  heardAt = 0;
   /** Set when the sync's answer line arrived; the `OK` that follows it proves step. */
   syncAnswered = false;
   /** Response token of the command given up: its lines are stale until step is restored. */
   staleKey = -2;
   /** Filler bytes still to write, the CR that ends them included. */
-  private fillerLeft = 0;
+  fillerLeft = 0;
   /** The sync in flight drew an error; `refusals` counts the attempts in a row that did. */
-  private syncRefused = false;
-  private refusals = 0;
-  private readonly fill: Uint8Array;
-  private readonly sync: Uint8Array;
-  private readonly quietMs: number;
-  private readonly syncTimeoutMs: number;
-  private readonly promptGraceMs: number;
+  syncRefused = false;
+  refusals = 0;
+  readonly fill: Uint8Array;
+  readonly sync: Uint8Array;
+  readonly quietMs: number;
+  readonly syncTimeoutMs: number;
+  readonly promptGraceMs: number;
 
-  /**
-   * `table[tableAt, tableAt + depth * RECORD_SIZE)` holds the queued commands' numbers: a region
-   * of an array the engine shares out, since every typed array costs heap slots of its own.
-   */
   constructor(
     bytes: Uint8Array,
-    table: Int32Array,
-    tableAt: number,
     txBase: number,
     txCapacity: number,
     depth: number,
@@ -176,8 +173,7 @@ export class CommandChannel {
     listener: ChannelListener,
     step: StepOptions,
   ) {
-    this.table = table;
-    this.tableAt = tableAt;
+    this.table = new Array<number>(depth * RECORD_SIZE).fill(0);
     this.owners = new Array<CommandOwner | null>(depth).fill(null);
     this.depth = depth;
     this.txHead = txBase;
@@ -214,11 +210,6 @@ export class CommandChannel {
     return this.depth - this.count;
   }
 
-  /** Where queue place `slot`'s numbers start in `table`. */
-  private record(slot: number): number {
-    return this.tableAt + slot * RECORD_SIZE;
-  }
-
   /**
    * Starts encoding a command; finish it with `commit()`. Returns null when the queue is full.
    * `responseKey` is the token of the command's intermediate lines (-1: none).
@@ -232,7 +223,7 @@ export class CommandChannel {
       this.txHead = this.txBase;
     }
     const slot = (this.first + this.count) % this.depth;
-    const r = this.record(slot);
+    const r = slot * RECORD_SIZE;
     this.owners[slot] = owner;
     this.table[r + TAG] = tag;
     this.table[r + KEY] = responseKey;
@@ -251,19 +242,19 @@ export class CommandChannel {
       this.owners[slot] = null;
       return false;
     }
-    const r = this.record(slot);
+    const r = slot * RECORD_SIZE;
     this.table[r + LINE_LENGTH] = e.lineEnd - this.txTail;
     this.table[r + DATA_LENGTH] = e.pos - e.lineEnd;
     this.txTail = e.pos;
     this.count++;
-    this.pump();
+    pump(this);
     return true;
   }
 
   /** Grants output budget (the ESP32 reports free TX FIFO space) and writes what fits. */
   writable(count: number): void {
     this.budget = count;
-    this.pump();
+    pump(this);
   }
 
   /** The modem's `>` arrived (the scanner reports it only while a command in step waits for one). */
@@ -276,7 +267,7 @@ export class CommandChannel {
     if (this.phase !== AWAITING_PROMPT) return;
     this.phase = SENDING_DATA;
     this.sent = 0;
-    this.pump();
+    pump(this);
   }
 
   /**
@@ -288,7 +279,7 @@ export class CommandChannel {
     const phase = this.phase;
     // The common case, a command that has handed over all its bytes, goes straight to `end`.
     if (phase !== AWAITING_RESULT && !this.mayEnd(phase, result)) return false;
-    this.end(result, code);
+    end(this, result, code);
     return true;
   }
 
@@ -320,40 +311,6 @@ export class CommandChannel {
     return true;
   }
 
-  /**
-   * Ends the command in flight (or, after a reset, the first queued) with `result`, and starts
-   * the next. The path every command takes, so it reads each field once, in declaration order.
-   */
-  private end(result: number, code: number): void {
-    let tag = this.currentTag;
-    let length = this.lineLength + this.dataLength;
-    if (this.phase === IDLE) {
-      // Never started (a reset cancels the whole queue): its numbers are still only in its record.
-      const r = this.record(this.first);
-      tag = this.table[r + TAG]!;
-      length = this.table[r + LINE_LENGTH]! + this.table[r + DATA_LENGTH]!;
-    }
-    this.phase = IDLE;
-    const slot = this.first;
-    const count = this.count - 1;
-    const owners = this.owners;
-    const owner = owners[slot]!;
-    owners[slot] = null;
-    this.first = slot + 1 === this.depth ? 0 : slot + 1;
-    this.count = count;
-    this.current = null;
-    this.currentKey = -2;
-    if (count === 0) this.txHead = this.txTail = this.txBase;
-    else this.txHead += length;
-    this.scanner.promptWanted = false;
-    // With more queued, the next command's start re-arms the timer; a firing before that finds
-    // the channel idle and does nothing.
-    if (count === 0 && this.step === STEP_IN) this.timer.cancel();
-    this.overdue = false;
-    owner.onFinal(tag, result, code);
-    this.pump();
-  }
-
   /** Ends every queued command with RESULT_CANCELLED and trusts the line again (the modem rebooted). */
   cancelAll(): void {
     this.pumping = false; // a port that threw in `write` left it set
@@ -364,7 +321,7 @@ export class CommandChannel {
     this.syncRefused = false;
     this.refusals = 0;
     this.timer.cancel();
-    while (this.count > 0) this.end(RESULT_CANCELLED, -1);
+    while (this.count > 0) end(this, RESULT_CANCELLED, -1);
   }
 
   /**
@@ -383,96 +340,6 @@ export class CommandChannel {
   heard(): void {
     this.heardAt = this.clock.now();
   }
-
-  /**
-   * Starts the next command and writes as much as the budget allows. A port may answer inside
-   * `write` (an in-process modem does): the answer can finish this command and start the next
-   * before `write` returns. So a nested call only asks for another round, and a write loop
-   * stops as soon as the command it was writing is no longer the one in flight.
-   */
-  private pump(): void {
-    if (this.pumping) {
-      this.pumpAgain = true;
-      return;
-    }
-    // No try/finally: it would cost XS more than a command's start. A port whose `write` throws
-    // leaves `pumping` set, and the channel writes nothing more until `cancelAll` (a reset).
-    this.pumping = true;
-    do {
-      this.pumpAgain = false;
-      if (this.step !== STEP_IN) this.pumpOutOfStep();
-      else this.pumpInStep();
-    } while (this.pumpAgain);
-    this.pumping = false;
-  }
-
-  /** Starts the next queued command if none is in flight, and writes what is due of the one in flight. */
-  private pumpInStep(): void {
-    let phase = this.phase;
-    if (phase === IDLE) {
-      const first = this.first;
-      if (this.count === 0 || this.encoding) return;
-      this.phase = phase = SENDING_LINE;
-      const table = this.table;
-      const r = this.tableAt + first * RECORD_SIZE;
-      this.current = this.owners[first]!;
-      this.currentTag = table[r + TAG]!;
-      this.currentKey = table[r + KEY]!;
-      this.lineLength = table[r + LINE_LENGTH]!;
-      const data = (this.dataLength = table[r + DATA_LENGTH]!);
-      this.scanner.promptWanted = data > 0;
-      this.serial++;
-      this.sent = 0;
-      this.promptEarly = false;
-      const ms = table[r + TIMEOUT]!;
-      this.deadline = this.clock.now() + ms;
-      this.timer.schedule(ms);
-    }
-    const lineLength = this.lineLength;
-    if (phase === SENDING_LINE) {
-      if (!this.write(this.bytes, this.txHead, lineLength)) return;
-      this.sent = 0;
-      if (this.dataLength === 0) {
-        this.phase = AWAITING_RESULT;
-        return;
-      }
-      this.phase = phase = this.promptEarly ? SENDING_DATA : AWAITING_PROMPT;
-    }
-    if (phase === SENDING_DATA) {
-      if (!this.write(this.bytes, this.txHead + lineLength, this.dataLength)) return;
-      this.phase = AWAITING_RESULT;
-      if (this.overdue) {
-        // The payload went out late: the result gets the command's full timeout from now.
-        this.overdue = false;
-        const ms = this.table[this.record(this.first) + TIMEOUT]!;
-        this.deadline = this.clock.now() + ms;
-        this.timer.schedule(ms);
-      }
-    }
-  }
-
-  /** Writes the unsent rest of src[start, start + length) within budget; true when all is sent. */
-  private write(src: Uint8Array, start: number, length: number): boolean {
-    const serial = this.serial;
-    let sent = this.sent;
-    const phase = this.phase;
-    const step = this.step;
-    while (sent < length) {
-      const budget = this.budget;
-      let n = length - sent;
-      if (n > budget) n = budget;
-      if (n <= 0) return false;
-      this.budget = budget - n;
-      this.sent = sent + n;
-      this.tx.write(src, start + sent, n);
-      // A port answering inside `write` can end the command or change the phase or the step;
-      // while none of them changed, nothing else touched `sent`.
-      if (this.serial !== serial || this.phase !== phase || this.step !== step) return false;
-      sent += n;
-    }
-    return true;
-  }
-
 
   // ---- out of step ----
 
@@ -493,7 +360,7 @@ export class CommandChannel {
       this.listener.timedOut(this.currentTag);
       if (this.phase === IDLE) return; // the listener reset the channel
     }
-    this.end(result, -1);
+    end(this, result, -1);
     // Unless the owner reset the channel when told (the modem rebooted).
     if (this.step === STEP_SETTLING) this.settle();
   }
@@ -516,7 +383,7 @@ export class CommandChannel {
     return left > 0 ? left : 0;
   }
 
-  private pumpOutOfStep(): void {
+  pumpOutOfStep(): void {
     if (this.step === STEP_FILLING) {
       if (!this.writeFiller()) return;
       const count = this.fillerLeft;
@@ -526,7 +393,7 @@ export class CommandChannel {
       this.heardAt = this.clock.now();
       this.settle();
     } else if (this.step === STEP_SYNCING) {
-      this.write(this.sync, 0, this.sync.length);
+      write(this, this.sync, 0, this.sync.length);
     }
   }
 
@@ -551,7 +418,7 @@ export class CommandChannel {
     const step = this.step;
     if (step === STEP_IN) {
       if (this.phase === IDLE) return;
-      const late = this.deadline - this.clock.now();
+      const late = this.deadline < 0 ? 0 : this.deadline - this.clock.now();
       if (late > 0) {
         this.timer.schedule(late);
         return;
@@ -594,12 +461,139 @@ export class CommandChannel {
         this.deadline = this.clock.now() + this.syncTimeoutMs;
         this.timer.schedule(this.syncTimeoutMs);
       }
-      this.pump();
+      pump(this);
     } else if (step === STEP_CONFIRMING) {
       this.step = STEP_IN;
       this.staleKey = -2;
       this.listener.resynced();
-      this.pump();
+      pump(this);
     }
   }
+}
+
+/**
+ * Ends the command in flight (or, after a reset, the first queued) with `result`, and starts
+ * the next. The path every command takes: a module function rather than a method (XS finds a
+ * method by walking all of the channel's fields first), reading each field once.
+ */
+function end(ch: CommandChannel, result: number, code: number): void {
+  let tag = ch.currentTag;
+  const data = ch.dataLength;
+  let length = ch.lineLength + data;
+  const slot = ch.first;
+  if (ch.phase === IDLE) {
+    // Never started (a reset cancels the whole queue): its numbers are still only in its record.
+    const table = ch.table;
+    const r = slot * RECORD_SIZE;
+    tag = table[r + TAG]!;
+    length = table[r + LINE_LENGTH]! + table[r + DATA_LENGTH]!;
+  } else if (data !== 0) ch.scanner.promptWanted = false; // only a command with data wants one
+  ch.phase = IDLE;
+  const count = ch.count - 1;
+  const owners = ch.owners;
+  const owner = owners[slot]!;
+  owners[slot] = null;
+  ch.first = slot + 1 === ch.depth ? 0 : slot + 1;
+  ch.count = count;
+  ch.current = null;
+  ch.currentKey = -2;
+  if (count === 0) {
+    ch.txHead = ch.txTail = ch.txBase;
+    // With more queued, the next command's start re-arms the timer; a firing before that finds
+    // the channel idle and does nothing.
+    if (ch.step === STEP_IN) ch.timer.cancel();
+  } else ch.txHead += length;
+  if (ch.overdue) ch.overdue = false;
+  owner.onFinal(tag, result, code);
+  pump(ch);
+}
+
+/**
+ * Starts the next command if none is in flight and writes as much as the budget allows. A port
+ * may answer inside `write` (an in-process modem does): the answer can finish this command and
+ * start the next before `write` returns. So a nested call only asks for another round, and a
+ * write loop stops as soon as the command it was writing is no longer the one in flight.
+ */
+function pump(ch: CommandChannel): void {
+  if (ch.pumping) {
+    ch.pumpAgain = true;
+    return;
+  }
+  // No try/finally: it would cost XS more than a command's start. A port whose `write` throws
+  // leaves `pumping` set, and the channel writes nothing more until `cancelAll` (a reset).
+  ch.pumping = true;
+  do {
+    ch.pumpAgain = false;
+    if (ch.step !== STEP_IN) ch.pumpOutOfStep();
+    else pumpInStep(ch);
+  } while (ch.pumpAgain);
+  ch.pumping = false;
+}
+
+/** Starts the next queued command if none is in flight, and writes what is due of the one in flight. */
+function pumpInStep(ch: CommandChannel): void {
+  let phase = ch.phase;
+  if (phase === IDLE) {
+    const first = ch.first;
+    if (ch.count === 0 || ch.encoding) return;
+    ch.phase = phase = SENDING_LINE;
+    const table = ch.table;
+    const r = first * RECORD_SIZE;
+    ch.current = ch.owners[first]!;
+    ch.currentTag = table[r + TAG]!;
+    ch.currentKey = table[r + KEY]!;
+    ch.lineLength = table[r + LINE_LENGTH]!;
+    const data = (ch.dataLength = table[r + DATA_LENGTH]!);
+    // (`end` and `leaveStep` clear it.)
+    if (data > 0) ch.scanner.promptWanted = true;
+    ch.serial++;
+    ch.sent = 0;
+    ch.promptEarly = false;
+    // Due when the timer fires: no clock read per command.
+    ch.deadline = -1;
+    ch.timer.schedule(table[r + TIMEOUT]!);
+  }
+  const lineLength = ch.lineLength;
+  if (phase === SENDING_LINE) {
+    if (!write(ch, ch.bytes, ch.txHead, lineLength)) return;
+    ch.sent = 0;
+    if (ch.dataLength === 0) {
+      ch.phase = AWAITING_RESULT;
+      return;
+    }
+    ch.phase = phase = ch.promptEarly ? SENDING_DATA : AWAITING_PROMPT;
+  }
+  if (phase === SENDING_DATA) {
+    if (!write(ch, ch.bytes, ch.txHead + lineLength, ch.dataLength)) return;
+    ch.phase = AWAITING_RESULT;
+    if (ch.overdue) {
+      // The payload went out late: the result gets the command's full timeout from now.
+      ch.overdue = false;
+      const ms = ch.table[ch.first * RECORD_SIZE + TIMEOUT]!;
+      ch.deadline = ch.clock.now() + ms;
+      ch.timer.schedule(ms);
+    }
+  }
+}
+
+/** Writes the unsent rest of src[start, start + length) within budget; true when all is sent. */
+function write(ch: CommandChannel, src: Uint8Array, start: number, length: number): boolean {
+  const serial = ch.serial;
+  let sent = ch.sent;
+  const phase = ch.phase;
+  const step = ch.step;
+  while (sent < length) {
+    const budget = ch.budget;
+    let n = length - sent;
+    if (n > budget) n = budget;
+    if (n <= 0) return false;
+    ch.budget = budget - n;
+    ch.sent = sent + n;
+    ch.tx.write(src, start + sent, n);
+    // A port answering inside `write` can end the command or change the phase or the step;
+    // while none of them changed, nothing else touched `sent`.
+    if (ch.serial !== serial || ch.phase !== phase || ch.step !== step) return false;
+    sent += n;
+  }
+  return true;
 }

@@ -128,39 +128,59 @@ export class Scanner implements ByteRing {
     this.scanned = 0;
   }
 
-  /** Consumes everything in the ring that can be framed now. */
+  /**
+   * Consumes everything in the ring that can be framed now. The state it walks is kept in
+   * locals: XS reads a local for a fraction of what a property costs. Only the head is written
+   * back before each sink call (a sink may read it), and only the tail and the mode are read
+   * again after one (a sink may append input, or ask for a raw read).
+   */
   run(): void {
-    // The scanner is the ring it frames.
-    const ring: ByteRing = this;
-    const b = ring.bytes;
+    const b = this.bytes;
+    const words = this.words;
+    const sink = this.sink;
+    const prefix0 = this.prefix0;
+    const prefix1 = this.prefix1;
+    let head = this.head;
+    let tail = this.tail;
+    let mode = this.mode;
+    // Only a line left partial by the last read can have these set; every other starts undecided and unscanned.
+    let record = this.record;
+    let scanned = this.scanned;
+    // Whether the fields still hold the partial line's state: cleared once that line is framed.
+    let partial = record !== UNDECIDED || scanned !== 0;
     for (;;) {
-      // Re-read every pass: a sink may append input, ask for a raw read or reset the scanner.
-      let head = ring.head;
-      const tail = ring.tail;
-      const mode = this.mode;
-      if (mode === RAW) {
-        if (this.rawSkipLineEnds) {
-          while (head < tail && (b[head] === CR || b[head] === LF)) head++;
-          ring.head = head;
+      if (mode !== LINE) {
+        if (mode === RAW) {
+          if (this.rawSkipLineEnds) {
+            while (head < tail && (b[head] === CR || b[head] === LF)) head++;
+            if (head < tail) this.rawSkipLineEnds = false;
+          }
+          if (head >= tail) {
+            this.head = head;
+            return;
+          }
+          let n = tail - head;
+          const due = this.rawRemaining;
+          if (n > due) n = due;
+          const raw = this.rawSink!;
+          this.head = head + n;
+          this.rawRemaining = due - n;
+          if (due === n) {
+            this.mode = LINE;
+            this.rawSink = null;
+          }
+          raw.onRaw(b, head, head + n, due - n);
+        } else {
+          this.head = head;
           if (head >= tail) return;
-          this.rawSkipLineEnds = false;
+          this.runDiscard(head, tail);
         }
-        if (head >= tail) return;
-        let n = tail - head;
-        if (n > this.rawRemaining) n = this.rawRemaining;
-        const remaining = (this.rawRemaining -= n);
-        const sink = this.rawSink!;
-        ring.head = head + n;
-        if (remaining === 0) {
-          this.mode = LINE;
-          this.rawSink = null;
-        }
-        sink.onRaw(b, head, head + n, remaining);
-        continue;
-      }
-      if (mode === DISCARD) {
-        if (head >= tail) return;
-        this.runDiscard(head, tail);
+        head = this.head;
+        tail = this.tail;
+        mode = this.mode;
+        record = UNDECIDED;
+        scanned = 0;
+        partial = false;
         continue;
       }
       // Line ends, and the space a modem may put after `>`, never start a line: skip them
@@ -168,63 +188,108 @@ export class Scanner implements ByteRing {
       let c = 0;
       while (head < tail) {
         c = b[head]!;
-        if (c !== LF && c !== CR && c !== SPACE) break;
+        if (c > SPACE || (c !== LF && c !== CR && c !== SPACE)) break;
         head++;
       }
       // (A partial line starts with none of them, so this never moves past bytes `scanned` counts.)
-      ring.head = head;
-      if (head >= tail) return;
+      if (head >= tail) {
+        this.head = head;
+        return;
+      }
       if (c === PROMPT && this.promptWanted) {
-        ring.head = head + 1;
-        this.scanned = 0;
+        this.head = head + 1;
+        if (partial) {
+          this.record = UNDECIDED;
+          this.scanned = 0;
+          partial = false;
+        }
+        record = UNDECIDED;
+        scanned = 0;
         this.promptWanted = false;
-        this.sink.prompt();
+        sink.prompt();
+        head = this.head;
+        tail = this.tail;
+        mode = this.mode;
         continue;
       }
-      let record = this.record;
       if (record === UNDECIDED) {
         // Most lines differ from the prefix in their first two bytes; only the rest compare fully.
-        if (c !== this.prefix0 || (this.prefix1 >= 0 && tail - head >= 2 && b[head + 1] !== this.prefix1)) record = NOT_RECORD;
+        if (c !== prefix0 || (prefix1 >= 0 && tail - head >= 2 && b[head + 1] !== prefix1)) record = NOT_RECORD;
         else {
           const prefix = this.recordPrefix!;
           const n = prefix.length;
           // Lines that share the prefix's start (`+MQTTPUB:`, `+MQTTMSGI:`) mostly differ at its end.
           if (tail - head >= n) record = b[head + n - 1] === this.prefixLast && matches(b, head, prefix) ? RECORD : NOT_RECORD;
         }
-        this.record = record;
       }
-      const scan = head + this.scanned;
-      const t = record === RECORD ? headerEnd(this.words, scan, tail) : lineEnd(this.words, scan, tail);
+      const from = head + scanned;
+      let t = -1;
+      if (record !== RECORD) {
+        // The first CR or LF, four bytes per step through `words` (as `lineEnd`, inline: this
+        // is every line's search).
+        if (from < tail) {
+          let i = from & ~3;
+          // 0x7F is neither below 0x0E nor a line end, and borrows nothing from the byte above it.
+          let w = words[i >> 2]! | (SEVEN_FS & ((1 << ((from & 3) << 3)) - 1));
+          for (;;) {
+            if (((w - BELOW_0E) & ~w & HIGH_BITS) !== 0) {
+              const cr = w ^ CRS;
+              const lf = w ^ LFS;
+              const z = (((cr - ONES) & ~cr) | ((lf - ONES) & ~lf)) & HIGH_BITS;
+              if (z !== 0) {
+                const low = z & -z;
+                const k = i + (low === 0x80 ? 0 : low === 0x8000 ? 1 : low === 0x800000 ? 2 : 3);
+                // The word may run past `tail`, into bytes that are not input.
+                if (k < tail) t = k;
+                break;
+              }
+            }
+            i += 4;
+            if (i >= tail) break;
+            w = words[i >> 2]!;
+          }
+        }
+      } else t = headerEnd(words, from, tail);
       if (t < 0) {
-        this.scanned = tail - head;
-        if (tail - head >= ring.capacity) {
-          this.scanned = 0;
+        scanned = tail - head;
+        if (scanned >= this.capacity) {
+          scanned = 0;
           this.mode = DISCARD;
           this.dropped = tail - head;
-          this.record = UNDECIDED;
-          ring.head = tail;
+          record = UNDECIDED;
           this.overflows++;
+          head = tail;
         }
+        this.head = head;
+        this.record = record;
+        this.scanned = scanned;
         return;
       }
       // A record header leaves its opening quote in the ring for the raw read that follows.
-      ring.head = record === RECORD && b[t] === QUOTE ? t : t + 1;
-      this.record = UNDECIDED;
-      this.scanned = 0;
-      this.sink.line(b, head, t);
+      this.head = record === RECORD && b[t] === QUOTE ? t : t + 1;
+      if (partial) {
+        this.record = UNDECIDED;
+        this.scanned = 0;
+        partial = false;
+      }
+      record = UNDECIDED;
+      scanned = 0;
+      sink.line(b, head, t);
+      head = this.head;
+      tail = this.tail;
+      mode = this.mode;
     }
   }
 
   private runDiscard(head: number, tail: number): void {
-    const ring: ByteRing = this;
     const t = lineEnd(this.words, head, tail);
     if (t < 0) {
       this.dropped += tail - head;
-      ring.head = tail;
+      this.head = tail;
       return;
     }
     this.dropped += t - head;
-    ring.head = t + 1;
+    this.head = t + 1;
     this.mode = LINE;
     this.sink.overflow(this.dropped);
   }

@@ -57,10 +57,12 @@ export class EngineDriver implements CommandOwner, LineHandler, RecordSink {
   private qos = 0;
   private tlen = 0;
   private plen = 0;
-  private topicHash = 0;
   private payloadHash = 0;
-  private readonly positions = new Int32Array(6);
-  private readonly sampled = new Int32Array(6);
+  // The payload's sampled bytes (first, middle, last; -1 until seen), in fields rather than an
+  // array: XS reads a typed array's element for several times a field's cost.
+  private payloadFirst = -1;
+  private payloadMiddle = -1;
+  private payloadLast = -1;
   private readonly values = new Int32Array(4);
 
   constructor(
@@ -115,12 +117,14 @@ export class EngineDriver implements CommandOwner, LineHandler, RecordSink {
       return;
     }
     const v = this.values;
-    v.fill(-1);
-    f.ints(bytes, body, end, v);
-    if (key === this.keyMsgi) ev.announce(v[0]!, v[1]!, v[2]!, v[3]!);
-    else if (key === this.keyPub) ev.ack(1, v[0]!, v[1]!);
-    else if (key === this.keySub) ev.ack(2, v[0]!, v[1]!);
-    else if (key === this.keyCsq) ev.csq(v[0]!, v[1]!);
+    const n = f.ints(bytes, body, end, v);
+    // A missing field reports -1, as `fields.int` would.
+    const v0 = n > 0 ? v[0]! : -1;
+    const v1 = n > 1 ? v[1]! : -1;
+    if (key === this.keyMsgi) ev.announce(v0, v1, n > 2 ? v[2]! : -1, n > 3 ? v[3]! : -1);
+    else if (key === this.keyPub) ev.ack(1, v0, v1);
+    else if (key === this.keySub) ev.ack(2, v0, v1);
+    else if (key === this.keyCsq) ev.csq(v0, v1);
   }
 
   onResponse(_tag: number, key: number, bytes: Uint8Array, body: number, end: number): boolean {
@@ -134,47 +138,40 @@ export class EngineDriver implements CommandOwner, LineHandler, RecordSink {
     this.qos = qos;
     this.tlen = tlen;
     this.plen = plen;
-    this.topicHash = this.payloadHash = 0x811c9dc5 | 0;
-    const p = this.positions;
-    p[0] = 0;
-    p[1] = tlen >> 1;
-    p[2] = tlen - 1;
-    p[3] = 0;
-    p[4] = plen >> 1;
-    p[5] = plen - 1;
-    this.sampled.fill(-1);
+    this.payloadHash = 0;
+    this.payloadFirst = this.payloadMiddle = this.payloadLast = -1;
   }
 
+  // Hashes fold as `Events` does (h * 31 + byte in 32 bits).
   onRecordPayload(bytes: Uint8Array, start: number, end: number, offset: number): void {
     if (this.events.full) {
-      for (let i = start; i < end; i++) this.payloadHash = Math.imul(this.payloadHash ^ bytes[i]!, 0x01000193);
-    } else this.sample(bytes, start, end, offset, 3);
+      let h = this.payloadHash;
+      for (let i = start; i < end; i++) h = ((h << 5) - h + bytes[i]!) | 0;
+      this.payloadHash = h;
+      return;
+    }
+    // The payload's first, middle and last bytes, if this piece holds them.
+    const n = end - start;
+    const plen = this.plen;
+    if (offset === 0) this.payloadFirst = bytes[start]!;
+    const middle = (plen >> 1) - offset;
+    if (middle >= 0 && middle < n) this.payloadMiddle = bytes[start + middle]!;
+    if (offset + n === plen) this.payloadLast = bytes[end - 1]!;
   }
 
   onRecordEnd(_status: number, bytes: Uint8Array, topicStart: number, topicEnd: number): void {
     const ev = this.events;
-    if (ev.full) {
-      for (let i = topicStart; i < topicEnd; i++) this.topicHash = Math.imul(this.topicHash ^ bytes[i]!, 0x01000193);
-    } else this.sample(bytes, topicStart, topicEnd, 0, 0);
     ev.message(EV_READ, this.id, this.qos);
-    const s = this.sampled;
     if (ev.full) {
+      let h = 0;
+      for (let i = topicStart; i < topicEnd; i++) h = ((h << 5) - h + bytes[i]!) | 0;
       ev.fold(this.tlen);
-      ev.fold(this.topicHash);
+      ev.fold(h);
       ev.fold(this.plen);
       ev.fold(this.payloadHash);
     } else {
-      ev.samples(this.tlen, s[0]!, s[1]!, s[2]!);
-      ev.samples(this.plen, s[3]!, s[4]!, s[5]!);
-    }
-  }
-
-  /** Takes the sampled positions `first` to `first + 2` that `bytes[start, end)`, at `offset`, holds. */
-  private sample(bytes: Uint8Array, start: number, end: number, offset: number, first: number): void {
-    const p = this.positions;
-    for (let k = first; k < first + 3; k++) {
-      const at = p[k]! - offset;
-      if (at >= 0 && at < end - start) this.sampled[k] = bytes[start + at]!;
+      ev.bytes(bytes, topicStart, topicEnd);
+      ev.samples(this.plen, this.payloadFirst, this.payloadMiddle, this.payloadLast);
     }
   }
 
