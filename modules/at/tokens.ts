@@ -4,8 +4,6 @@ const SLOTS = 64; // power of two, well above the number of tokens the dialect r
 /** Most keys a table holds. */
 export const MAX_KEYS = SLOTS >> 1; // a shift, not `/`: XS keeps a quotient as a double, and byte offsets built on one index slowly
 const MAX_TOKEN = 24;
-/** `table[OFFSETS + key]` is where key's entry starts in `packed`; the next entry is where it ends. */
-const OFFSETS = SLOTS;
 
 const COLONS = 0x3a3a3a3a;
 const ONES = 0x01010101;
@@ -19,27 +17,31 @@ const SEVEN_FS = 0x7f7f7f7f;
  * start-up.
  *
  * The line is read four bytes at a time through a word view of the same buffer, as XS charges
- * about as much for a byte as for a word: the colon is found a word per step, and the token is
- * compared as little-endian words (its last word's bytes past the token zeroed) against names
- * stored the same way. Each key's entry in `packed` is its length, then its words; the hash
- * slots and the entries' offsets share one Int16Array: in XS every array costs heap slots.
+ * about as much for a byte as for a word: the colon is found a word per step, the token's words
+ * are built from the words that search read (shifted together when the token does not start on
+ * a word), and compared as little-endian words (the last one's bytes past the token zeroed)
+ * against names stored the same way. `slots[h]` is 1 + where a key's entry starts in `packed`
+ * (0: empty); an entry is its length and key (`n | key << 8`), then its words. The key's
+ * entries are also found through `entries`, by key, for `name`.
  */
 export class TokenTable {
   /** Where the body starts in the last looked-up line: after `:` and spaces, else the line start. */
   body = 0;
-  private readonly table = new Int16Array(SLOTS + MAX_KEYS + 1).fill(-1);
+  private readonly words: Int32Array;
+  private readonly slots = new Int32Array(SLOTS);
   private packed = new Int32Array(0);
+  private readonly bytes: Uint8Array;
+  /** Where each key's entry starts in `packed`. */
+  private readonly entries = new Int32Array(MAX_KEYS);
   private count = 0;
 
   /**
    * `words` views `bytes`' whole buffer. Lookups read whole words, so up to four bytes past a
    * token: the engine's buffer goes on past its receive ring.
    */
-  constructor(
-    private readonly bytes: Uint8Array,
-    private readonly words: Int32Array,
-  ) {
-    this.table[OFFSETS] = 0;
+  constructor(bytes: Uint8Array, words: Int32Array) {
+    this.words = words;
+    this.bytes = bytes;
   }
 
   /** Registers `name` (start-up only) and returns its key; the same name gives the same key. */
@@ -49,59 +51,126 @@ export class TokenTable {
     for (let c = codeAt(name, 0); c === c; c = codeAt(name, ++n)) if (c === COLON) colon = true; // NaN past the end
     // None could ever match a line: `lookup` reads a token up to its colon, within MAX_TOKEN bytes.
     if (n === 0 || n > MAX_TOKEN || colon) throw new Error(`not an AT token: ${name}`);
-    const entry = new Int32Array(1 + ((n + 3) >> 2));
-    entry[0] = n;
-    for (let i = 0; i < n; i++) entry[1 + (i >> 2)] |= (codeAt(name, i) & 0xff) << ((i & 3) << 3);
-    const t = this.table;
-    let slot = slotOf(n, entry[1]!, entry.length > 2 ? entry[2]! : 0);
-    for (let key = t[slot]!; key >= 0; key = t[slot]!) {
-      if (this.matches(key, entry)) return key;
+    const size = (n + 3) >> 2;
+    const tokenWords = new Int32Array(size + 1);
+    for (let i = 0; i < n; i++) tokenWords[i >> 2] |= (codeAt(name, i) & 0xff) << ((i & 3) << 3);
+    let slot = slotOf(n, tokenWords[0]!, tokenWords[1]!);
+    for (let p = this.slots[slot]!; p !== 0; p = this.slots[slot]!) {
+      const at = p - 1;
+      if ((this.packed[at]! & 0xff) === n && this.sameWords(at + 1, tokenWords, size)) return this.packed[at]! >> 8;
       slot = (slot + 1) & (SLOTS - 1);
     }
     if (this.count >= MAX_KEYS) throw new Error("too many AT tokens");
     const key = this.count++;
-    const at = t[OFFSETS + key]!;
+    const at = this.packed.length;
     // Start-up only: the entries grow by one copy per token; the old array becomes garbage.
-    const packed = new Int32Array(at + entry.length);
+    const packed = new Int32Array(at + 1 + size);
     packed.set(this.packed, 0);
-    packed.set(entry, at);
+    packed[at] = n | (key << 8);
+    for (let k = 0; k < size; k++) packed[at + 1 + k] = tokenWords[k]!;
     this.packed = packed;
-    t[OFFSETS + key + 1] = at + entry.length;
-    t[slot] = key;
+    this.entries[key] = at;
+    this.slots[slot] = at + 1;
     return key;
   }
 
   name(key: number): string {
     if (key < 0 || key >= this.count) return "";
-    const at = this.table[OFFSETS + key]!;
-    const n = this.packed[at]!;
+    const at = this.entries[key]!;
+    const n = this.packed[at]! & 0xff;
     let s = "";
     for (let i = 0; i < n; i++) s += String.fromCharCode((this.packed[at + 1 + (i >> 2)]! >>> ((i & 3) << 3)) & 0xff);
     return s;
   }
 
-  /** Key of the line bytes[start, end) of the engine's buffer, or -1; sets `body`. */
+  /**
+   * Key of the line bytes[start, end) of the engine's buffer, or -1; sets `body`. Every token of
+   * the dialect is shorter than twelve bytes: a line whose colon is among its first twelve is
+   * looked up from three words, read once, without a loop; any other goes the general way.
+   */
   lookup(start: number, end: number): number {
+    const words = this.words;
+    const at = start >> 2;
+    let w0 = words[at]!;
+    let w1 = words[at + 1]!;
+    let w2 = words[at + 2]!;
+    const shift = (start & 3) << 3;
+    if (shift !== 0) {
+      const back = 32 - shift;
+      w0 = (w0 >>> shift) | (w1 << back);
+      w1 = (w1 >>> shift) | (w2 << back);
+      w2 = (w2 >>> shift) | (words[at + 3]! << back);
+    }
+    // The first colon among the first twelve bytes: the lowest 0x80 bit of the first word that has one.
+    let n = 0;
+    let x = w0 ^ COLONS;
+    let z = (x - ONES) & ~x & HIGH_BITS;
+    if (z === 0) {
+      n = 4;
+      x = w1 ^ COLONS;
+      z = (x - ONES) & ~x & HIGH_BITS;
+      if (z === 0) {
+        n = 8;
+        x = w2 ^ COLONS;
+        z = (x - ONES) & ~x & HIGH_BITS;
+        if (z === 0) return this.lookupLong(start, end);
+      }
+    }
+    const low = z & -z;
+    n += low === 0x80 ? 0 : low === 0x8000 ? 1 : low === 0x800000 ? 2 : 3;
+    if (n >= end - start) return this.lookupLong(start, end); // a colon past the line's end is none
+    const b = this.bytes;
+    let body = start + n + 1;
+    while (body < end && b[body] === SPACE) body++;
+    this.body = body;
+    if (n < 8) {
+      w2 = 0;
+      if (n < 4) {
+        w0 &= (1 << (n << 3)) - 1;
+        w1 = 0;
+      } else w1 &= (1 << ((n - 4) << 3)) - 1;
+    } else w2 &= (1 << ((n - 8) << 3)) - 1;
+    let h = w0 ^ w1 ^ n; // as `slotOf`
+    h ^= h >>> 4;
+    h ^= h >>> 20;
+    const slots = this.slots;
+    const packed = this.packed;
+    for (let slot = h & (SLOTS - 1); ; slot = (slot + 1) & (SLOTS - 1)) {
+      const p = slots[slot]!;
+      if (p === 0) return -1;
+      const head = packed[p - 1]!;
+      if ((head & 0xff) === n && packed[p]! === w0 && (n <= 4 || packed[p + 1]! === w1) && (n <= 8 || packed[p + 2]! === w2)) return head >> 8;
+    }
+  }
+
+  /** `lookup` for lines without a colon among their first twelve bytes. */
+  private lookupLong(start: number, end: number): number {
     const words = this.words;
     const limit = end - start > MAX_TOKEN ? start + MAX_TOKEN : end;
     // The first colon, a word per step; the bytes of the first word before `start` masked to
-    // 0x7F, which is no colon.
+    // 0x7F, which is no colon. The first three words the search reads are kept: they hold the
+    // token's first bytes.
     const shift = (start & 3) << 3;
     let i = start - (start & 3);
-    let w = words[i >> 2]! | (SEVEN_FS & ((1 << shift) - 1));
+    const a0 = words[i >> 2]!;
+    let a1 = 0;
+    let a2 = 0;
+    let w = a0 | (SEVEN_FS & ((1 << shift) - 1));
     let e = limit;
-    for (;;) {
+    for (let k = 0; ; ) {
       const x = w ^ COLONS; // a zero byte where w has a colon
       const z = (x - ONES) & ~x & HIGH_BITS; // its lowest 0x80 bit marks the first colon
       if (z !== 0) {
         const low = z & -z;
-        const k = i + (low === 0x80 ? 0 : low === 0x8000 ? 1 : low === 0x800000 ? 2 : 3);
-        if (k < limit) e = k;
+        const c = i + (low === 0x80 ? 0 : low === 0x8000 ? 1 : low === 0x800000 ? 2 : 3);
+        if (c < limit) e = c;
         break;
       }
       i += 4;
       if (i >= limit) break;
       w = words[i >> 2]!;
+      if (++k === 1) a1 = w;
+      else if (k === 2) a2 = w;
     }
     if (e === limit) {
       this.body = start;
@@ -112,43 +181,46 @@ export class TokenTable {
       while (body < end && b[body] === SPACE) body++;
       this.body = body;
     }
-    // The token is [start, e). Its first two words (as `tokenWord` makes them) pick the slot.
+    // The token is [start, e): its first three words, from the words read above (a word not
+    // read holds only bytes past the token, which are zeroed anyway).
     const n = e - start;
-    const at = start >> 2;
-    let w0 = words[at]!;
-    let w1 = words[at + 1]!;
+    let w0 = a0;
+    let w1 = a1;
+    let w2 = a2;
     if (shift !== 0) {
-      w0 = (w0 >>> shift) | (w1 << (32 - shift));
-      w1 = (w1 >>> shift) | (words[at + 2]! << (32 - shift));
+      w0 = (a0 >>> shift) | (a1 << (32 - shift));
+      w1 = (a1 >>> shift) | (a2 << (32 - shift));
+      w2 = (a2 >>> shift) | (n > 12 - (shift >> 3) ? words[(start >> 2) + 3]! << (32 - shift) : 0);
     }
-    if (n < 8) {
-      if (n < 4) {
-        w0 &= (1 << (n << 3)) - 1;
-        w1 = 0;
-      } else w1 &= (1 << ((n - 4) << 3)) - 1;
+    if (n < 12) {
+      if (n < 8) {
+        w2 = 0;
+        if (n < 4) {
+          w0 &= (1 << (n << 3)) - 1;
+          w1 = 0;
+        } else w1 &= (1 << ((n - 4) << 3)) - 1;
+      } else w2 &= (1 << ((n - 8) << 3)) - 1;
     }
     let h = w0 ^ w1 ^ n; // as `slotOf`
     h ^= h >>> 4;
     h ^= h >>> 20;
-    const t = this.table;
+    const slots = this.slots;
     const packed = this.packed;
     for (let slot = h & (SLOTS - 1); ; slot = (slot + 1) & (SLOTS - 1)) {
-      const key = t[slot]!;
-      if (key < 0) return -1;
-      const p = t[OFFSETS + key]!;
-      if (packed[p] !== n || packed[p + 1] !== w0 || (n > 4 && packed[p + 2] !== w1)) continue;
-      // Tokens longer than eight bytes: the rest of their words.
-      let k = 2;
-      while (k << 2 < n && packed[p + 1 + k] === tokenWord(words, start, k, n)) k++;
-      if (k << 2 >= n) return key;
+      const p = slots[slot]!;
+      if (p === 0) return -1;
+      const head = packed[p - 1]!;
+      if ((head & 0xff) !== n || packed[p]! !== w0 || (n > 4 && packed[p + 1]! !== w1) || (n > 8 && packed[p + 2]! !== w2)) continue;
+      // Tokens longer than twelve bytes: the rest of their words.
+      let k = 3;
+      while (k << 2 < n && packed[p + k] === tokenWord(words, start, k, n)) k++;
+      if (k << 2 >= n) return head >> 8;
     }
   }
 
-  /** True if key's entry equals `entry` (a length and words, as `packed` holds them). */
-  private matches(key: number, entry: Int32Array): boolean {
-    const at = this.table[OFFSETS + key]!;
-    if (this.table[OFFSETS + key + 1]! - at !== entry.length) return false;
-    for (let k = 0; k < entry.length; k++) if (this.packed[at + k] !== entry[k]) return false;
+  /** True if packed[at, at + size) holds `tokenWords`' first `size` words. */
+  private sameWords(at: number, tokenWords: Int32Array, size: number): boolean {
+    for (let k = 0; k < size; k++) if (this.packed[at + k] !== tokenWords[k]) return false;
     return true;
   }
 }
