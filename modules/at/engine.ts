@@ -148,6 +148,8 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
   /** The whole buffer: counters, command table, stage, receive ring, transmit region. */
   readonly bytes: Uint8Array;
   private readonly stageAt: number;
+  /** Past this tail, `received` moves a partial line back to the ring's start. */
+  private readonly compactAt: number;
   private parsing = false;
   private readonly channel: CommandChannel;
   private records: RecordReader | null = null;
@@ -203,6 +205,7 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
     this.rxStage = new Uint8Array(this.bytes.buffer, stageAt, stage);
     this.stageAt = stageAt;
     this.scanner = new Scanner(this.bytes, stageAt + stage, rx, this, words);
+    this.compactAt = stageAt + stage + (rx >> 1);
     this.ring = this.scanner;
     this.channel = new CommandChannel(
       this.bytes,
@@ -280,16 +283,20 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
     }
     const ring = this.ring;
     let tail = ring.tail;
-    // Compact fully, not just for these bytes: input that arrives during the parse (a port
-    // answering inside `write`) can only join after the tail, so it needs the free room there.
-    const base = ring.base;
     const head = ring.head;
-    if (head > base) {
-      if (tail > head) this.bytes.copyWithin(base, head, tail);
+    // An empty ring starts over at its start, free. A partial line is moved back only once the
+    // ring is half used: most reads then join it where it is, without a copy, and the room
+    // after the tail stays ample for input that arrives during the parse (a port answering
+    // inside `write`), which can only join there.
+    if (head === tail) ring.head = tail = ring.base;
+    else if (tail > this.compactAt) {
+      const base = ring.base;
+      this.bytes.copyWithin(base, head, tail);
       ring.head = base;
-      ring.tail = tail -= head - base;
+      tail -= head - base;
     }
-    if (count > base + ring.capacity - tail) {
+    if (count > ring.base + ring.capacity - tail) {
+      ring.tail = tail;
       this.receivedInParts(count);
       return;
     }
