@@ -151,13 +151,12 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
   /** Past this tail, `received` moves a partial line back to the ring's start. */
   private readonly compactAt: number;
   private parsing = false;
+  /** Lines framed: counted here, not in `counts`, as XS updates a typed array's element for several times a field's cost. */
+  private lines = 0;
   private readonly channel: CommandChannel;
   private records: RecordReader | null = null;
-  /**
-   * Counters, at the indices `STAT_*` (results.ts) name. (The array goes on past them: it is a
-   * view of the engine's whole buffer.)
-   */
-  readonly stats: Int32Array;
+  /** The counters, at the indices `STAT_*` (results.ts) name, but for STAT_LINES: see `stats`. */
+  private readonly counts: Int32Array;
   private readonly tokens: TokenTable;
   /**
    * `bytes[handlerAt + key]` is 1 + the index in `handlers` of the key's handler, or 0: most
@@ -184,7 +183,7 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
   constructor(options: AtEngineOptions) {
     // One buffer, laid out as: counters, the field parser's spans,
     // the handler of each key, the stage, the receive ring, the transmit region. One Int32Array
-    // over all of it serves as `stats`, the queue's table, the spans and the scanner's word
+    // over all of it serves as the counters, the spans and the scanner's word
     // view: in XS each typed array costs heap slots of its own.
     const depth = options.queueDepth ?? 8;
     const spansAt = STATS;
@@ -198,7 +197,7 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
     this.clock = options.clock;
     this.recordGapMs = options.recordGapMs ?? 2000;
     const words = new Int32Array(this.bytes.buffer);
-    this.stats = words;
+    this.counts = words;
     this.fields = new Fields(words, spansAt, this.bytes);
     this.tokens = new TokenTable(this.bytes, words);
     this.handlerAt = handlerAt;
@@ -341,6 +340,16 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
     }
   }
 
+  /**
+   * Counters, at the indices `STAT_*` (results.ts) name. (The array goes on past them: it is a
+   * view of the engine's whole buffer.)
+   */
+  get stats(): Int32Array {
+    const counts = this.counts;
+    counts[STAT_LINES] = this.lines;
+    return counts;
+  }
+
   /** Feeds bytes from a caller's buffer (hosts that receive fresh buffers, tests). */
   receive(src: Uint8Array, offset = 0, length = src.length - offset): void {
     if (this.parsing) {
@@ -378,7 +387,7 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
   }
 
   private drop(count: number): void {
-    this.stats[STAT_DROPPED] += count;
+    this.counts[STAT_DROPPED] += count;
     this.notice(NOTICE_INPUT_DROPPED, 0, 0);
   }
 
@@ -441,7 +450,7 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
   // ---- ScanSink: called by the scanner ----
 
   line(bytes: Uint8Array, start: number, end: number): void {
-    this.stats[STAT_LINES]++;
+    this.lines++;
     const c = bytes[start]!;
     if (c === 0x4f && end - start === 2 && bytes[start + 1] === 0x4b) {
       // `OK`, a third of all lines: no lookup, straight to the command in flight.
@@ -450,7 +459,7 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
     }
     if ((c | 0x20) === 0x61 && end - start >= 2 && (bytes[start + 1]! | 0x20) === 0x74) {
       // "AT...": the modem echoing a command back. No response starts this way.
-      this.stats[STAT_ECHOES]++;
+      this.counts[STAT_ECHOES]++;
       return;
     }
     if (c === PROMPT) {
@@ -481,7 +490,7 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
     if (channel.step !== STEP_IN && this.outOfStep(key, bytes, start, body, end)) return;
     if (key < 0 && secretAt(bytes, start, end) >= 0) {
       // A command echoed after stray bytes (`zzAT+MQTTUSER=...`): no owner sees its password.
-      this.stats[STAT_ECHOES]++;
+      this.counts[STAT_ECHOES]++;
       this.notice(NOTICE_UNHANDLED_LINE, start, end);
       return;
     }
@@ -494,7 +503,7 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
       this.handlers[h - 1]!.onLine(key, bytes, body, end);
       return;
     }
-    this.stats[STAT_UNHANDLED]++;
+    this.counts[STAT_UNHANDLED]++;
     this.notice(NOTICE_UNHANDLED_LINE, start, end);
   }
 
@@ -503,7 +512,7 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
   }
 
   overflow(): void {
-    this.stats[STAT_OVERFLOWS]++;
+    this.counts[STAT_OVERFLOWS]++;
     this.notice(NOTICE_LINE_TOO_LONG, 0, 0);
   }
 
@@ -538,7 +547,7 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
       return true;
     }
     if (key >= 0 && key === channel.staleKey) {
-      this.stats[STAT_STALE_LINES]++;
+      this.counts[STAT_STALE_LINES]++;
       this.notice(NOTICE_STALE_LINE, start, end);
       return true;
     }
@@ -546,49 +555,49 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
   }
 
   private unmatched(start: number, end: number): void {
-    this.stats[STAT_UNMATCHED]++;
+    this.counts[STAT_UNMATCHED]++;
     this.notice(NOTICE_UNMATCHED, start, end);
   }
 
   // ---- ChannelListener: called by the command channel ----
 
   timedOut(): void {
-    this.stats[STAT_TIMEOUTS]++;
+    this.counts[STAT_TIMEOUTS]++;
     this.notice(NOTICE_TIMEOUT, 0, 0);
   }
 
   promptOverdue(): void {
-    this.stats[STAT_PROMPTS_OVERDUE]++;
+    this.counts[STAT_PROMPTS_OVERDUE]++;
     this.notice(NOTICE_PROMPT_OVERDUE, 0, 0);
   }
 
   syncTimedOut(): void {
-    this.stats[STAT_SYNC_TIMEOUTS]++;
+    this.counts[STAT_SYNC_TIMEOUTS]++;
     this.notice(NOTICE_SYNC_TIMEOUT, 0, 0);
   }
 
   filled(count: number): void {
-    this.stats[STAT_FILLER_BYTES] += count;
+    this.counts[STAT_FILLER_BYTES] += count;
     this.notice(NOTICE_FILLER, 0, 0);
   }
 
   resynced(): void {
-    this.stats[STAT_RESYNCS]++;
+    this.counts[STAT_RESYNCS]++;
     this.notice(NOTICE_RESYNCED, 0, 0);
   }
 
   // ---- RecordListener: called by the record reader ----
 
   recordEnded(status: number, topicStart: number, topicEnd: number): void {
-    if (status === RECORD_OK) this.stats[STAT_RECORDS]++;
+    if (status === RECORD_OK) this.counts[STAT_RECORDS]++;
     else if (status === RECORD_MALFORMED) {
-      this.stats[STAT_RECORDS_MALFORMED]++;
+      this.counts[STAT_RECORDS_MALFORMED]++;
       this.notice(NOTICE_RECORD_MALFORMED, topicStart, topicEnd);
     } else if (status === RECORD_TOO_LONG) {
-      this.stats[STAT_RECORDS_SKIPPED]++;
+      this.counts[STAT_RECORDS_SKIPPED]++;
       this.notice(NOTICE_RECORD_SKIPPED, topicStart, topicEnd);
     } else if (status === RECORD_CUT) {
-      this.stats[STAT_RECORDS_CUT]++;
+      this.counts[STAT_RECORDS_CUT]++;
       this.notice(NOTICE_RECORD_CUT, topicStart, topicEnd);
     }
   }
