@@ -142,6 +142,11 @@ function align4(n: number): number {
 export class AtEngine implements ScanSink, ChannelListener, RecordListener {
   // Fields in the order the byte and line paths use them: XS finds an instance's properties by
   // walking them in order, so the hot ones come first.
+  /**
+   * Set whenever input may matter beyond its lines (see `watch`): when the channel leaves step
+   * and when a record opens. One field for `received` to test, instead of the two states.
+   */
+  private watching = false;
   /** The receive ring: the scanner itself, as the ring is what it frames. */
   private readonly ring: ByteRing;
   private readonly scanner: Scanner;
@@ -272,14 +277,7 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
    * stages output there).
    */
   received(count: number): void {
-    if (this.channel.step !== STEP_IN) this.channel.heard();
-    const records = this.records;
-    if (records !== null && records.open) {
-      // A record's bytes come in one run; after a silence they are not coming.
-      const now = this.clock.now();
-      if (now - records.heardAt > this.recordGapMs) records.cut();
-      else records.heardAt = now;
-    }
+    if (this.watching) this.watch();
     const ring = this.ring;
     let tail = ring.tail;
     const head = ring.head;
@@ -307,6 +305,29 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
     this.parsing = true;
     this.scanner.run();
     this.parsing = false;
+  }
+
+  /**
+   * Input arrived while it matters when it does: out of step (the channel waits for quiet), or
+   * in a record (whose bytes come in one run: after a silence they are not coming). Clears
+   * `watching` once neither is so.
+   */
+  private watch(): void {
+    let watching = false;
+    if (this.channel.step !== STEP_IN) {
+      this.channel.heard();
+      watching = true;
+    }
+    const records = this.records;
+    if (records !== null && records.open) {
+      const now = this.clock.now();
+      if (now - records.heardAt > this.recordGapMs) records.cut();
+      else {
+        records.heardAt = now;
+        watching = true;
+      }
+    }
+    this.watching = watching;
   }
 
   /** `received` for a read that does not fit the ring's free room at once: a part at a time. */
@@ -438,6 +459,7 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
    */
   resync(): void {
     this.channel.resync();
+    this.watching = true;
   }
 
   /** Cancels every queued command and forgets partial input (the modem rebooted). */
@@ -483,7 +505,10 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
       return;
     }
     if (key === this.recordKey && this.records!.header(bytes, body, end, bytes[end] === QUOTE)) {
-      if (this.records!.open) this.records!.heardAt = this.clock.now();
+      if (this.records!.open) {
+        this.records!.heardAt = this.clock.now();
+        this.watching = true;
+      }
       return;
     }
     const channel = this.channel;
@@ -562,6 +587,7 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
   // ---- ChannelListener: called by the command channel ----
 
   timedOut(): void {
+    this.watching = true; // out of step now
     this.counts[STAT_TIMEOUTS]++;
     this.notice(NOTICE_TIMEOUT, 0, 0);
   }

@@ -218,8 +218,12 @@ export class Scanner implements ByteRing {
         else {
           const prefix = this.recordPrefix!;
           const n = prefix.length;
-          // Lines that share the prefix's start (`+MQTTPUB:`, `+MQTTMSGI:`) mostly differ at its end.
-          if (tail - head >= n) record = b[head + n - 1] === this.prefixLast && matches(b, head, prefix) ? RECORD : NOT_RECORD;
+          // Lines that share the prefix's start (`+MQTTPUB:`, `+MQTTMSGI:`) mostly differ at its
+          // end or in its middle.
+          if (tail - head >= n) {
+            record =
+              b[head + n - 1] === this.prefixLast && b[head + (n >> 1)] === prefix[n >> 1] && matches(b, head, prefix) ? RECORD : NOT_RECORD;
+          }
         }
       }
       const from = head + scanned;
