@@ -522,11 +522,13 @@ function pump(ch: CommandChannel): void {
   // No try/finally: it would cost XS more than a command's start. A port whose `write` throws
   // leaves `pumping` set, and the channel writes nothing more until `cancelAll` (a reset).
   ch.pumping = true;
-  do {
-    ch.pumpAgain = false;
+  // (`pumpAgain` is false here: only this loop sets it back, and it ends when it is false.)
+  for (;;) {
     if (ch.step !== STEP_IN) ch.pumpOutOfStep();
     else pumpInStep(ch);
-  } while (ch.pumpAgain);
+    if (!ch.pumpAgain) break;
+    ch.pumpAgain = false;
+  }
   ch.pumping = false;
 }
 
@@ -544,18 +546,27 @@ function pumpInStep(ch: CommandChannel): void {
     ch.currentKey = table[r + KEY]!;
     ch.lineLength = table[r + LINE_LENGTH]!;
     const data = (ch.dataLength = table[r + DATA_LENGTH]!);
-    // (`end` and `leaveStep` clear it.)
-    if (data > 0) ch.scanner.promptWanted = true;
+    if (data > 0) {
+      ch.scanner.promptWanted = true; // (`end` and `leaveStep` clear it)
+      ch.promptEarly = false;
+    }
     ch.serial++;
     ch.sent = 0;
-    ch.promptEarly = false;
     // Due when the timer fires: no clock read per command.
     ch.deadline = -1;
     ch.timer.schedule(table[r + TIMEOUT]!);
   }
   const lineLength = ch.lineLength;
   if (phase === SENDING_LINE) {
-    if (!write(ch, ch.bytes, ch.txHead, lineLength)) return;
+    const budget = ch.budget;
+    if (ch.sent === 0 && budget >= lineLength) {
+      // The whole line in one write, the common case, without `write`'s loop.
+      const serial = ch.serial;
+      ch.budget = budget - lineLength;
+      ch.sent = lineLength;
+      ch.tx.write(ch.bytes, ch.txHead, lineLength);
+      if (ch.serial !== serial || ch.phase !== SENDING_LINE || ch.step !== STEP_IN) return;
+    } else if (!write(ch, ch.bytes, ch.txHead, lineLength)) return;
     ch.sent = 0;
     if (ch.dataLength === 0) {
       ch.phase = AWAITING_RESULT;
