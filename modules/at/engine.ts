@@ -153,9 +153,6 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
   /** The whole buffer: counters, command table, stage, receive ring, transmit region. */
   readonly bytes: Uint8Array;
   private readonly stageAt: number;
-  /** Past this tail, `received` moves a partial line back to the ring's start. */
-  private readonly compactAt: number;
-  private parsing = false;
   /** Lines framed: counted here, not in `counts`, as XS updates a typed array's element for several times a field's cost. */
   private lines = 0;
   private readonly channel: CommandChannel;
@@ -209,7 +206,6 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
     this.rxStage = new Uint8Array(this.bytes.buffer, stageAt, stage);
     this.stageAt = stageAt;
     this.scanner = new Scanner(this.bytes, stageAt + stage, rx, this, words);
-    this.compactAt = stageAt + stage + (rx >> 1);
     this.ring = this.scanner;
     this.channel = new CommandChannel(
       this.bytes,
@@ -278,33 +274,7 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
    */
   received(count: number): void {
     if (this.watching) this.watch();
-    const ring = this.ring;
-    let tail = ring.tail;
-    const head = ring.head;
-    // An empty ring starts over at its start, free. A partial line is moved back only once the
-    // ring is half used: most reads then join it where it is, without a copy, and the room
-    // after the tail stays ample for input that arrives during the parse (a port answering
-    // inside `write`), which can only join there.
-    if (head === tail) ring.head = tail = ring.base;
-    else if (tail > this.compactAt) {
-      const base = ring.base;
-      this.bytes.copyWithin(base, head, tail);
-      ring.head = base;
-      tail -= head - base;
-    }
-    if (count > ring.base + ring.capacity - tail) {
-      ring.tail = tail;
-      this.receivedInParts(count);
-      return;
-    }
-    const from = this.stageAt;
-    this.bytes.copyWithin(tail, from, from + count);
-    ring.tail = tail + count;
-    // No try/finally (it costs XS more than the rest of this call): a handler that throws
-    // leaves `parsing` set, which only `receive` reads, and `receive` clears it.
-    this.parsing = true;
-    this.scanner.run();
-    this.parsing = false;
+    if (!this.scanner.feed(this.stageAt, count)) this.receivedInParts(count);
   }
 
   /**
@@ -330,34 +300,23 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
     this.watching = watching;
   }
 
-  /** `received` for a read that does not fit the ring's free room at once: a part at a time. */
+  /**
+   * `received` for a read that does not fit the ring's free room at once: a part at a time, each
+   * framed before the next joins (a line longer than the ring is dropped as it goes).
+   */
   private receivedInParts(count: number): void {
-    const ring = this.ring;
-    const bytes = this.bytes;
-    const base = ring.base;
+    const scanner = this.scanner;
     let from = this.stageAt;
     const end = from + count;
     while (from < end) {
-      const head = ring.head;
-      let tail = ring.tail;
-      if (head > base) {
-        if (tail > head) bytes.copyWithin(base, head, tail);
-        ring.head = base;
-        ring.tail = tail -= head - base;
-      }
       let n = end - from;
-      const free = base + ring.capacity - tail;
+      const free = scanner.capacity - (scanner.tail - scanner.head);
       if (n > free) n = free;
-      if (n === 0) {
+      if (n === 0 || !scanner.feed(from, n)) {
         this.drop(end - from);
         return;
       }
-      bytes.copyWithin(tail, from, from + n);
-      ring.tail = tail + n;
       from += n;
-      this.parsing = true;
-      this.scanner.run();
-      this.parsing = false;
     }
   }
 
@@ -373,7 +332,7 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
 
   /** Feeds bytes from a caller's buffer (hosts that receive fresh buffers, tests). */
   receive(src: Uint8Array, offset = 0, length = src.length - offset): void {
-    if (this.parsing) {
+    if (this.scanner.feeding) {
       this.append(src, offset, length);
       return;
     }
@@ -389,7 +348,7 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
         this.received(n);
       }
     } finally {
-      this.parsing = false;
+      this.scanner.feeding = false;
     }
   }
 

@@ -60,9 +60,14 @@ export class Scanner implements ByteRing {
   /** Read with `capacity` once per read, by the engine. */
   readonly base: number;
   readonly capacity: number;
+  private readonly limit: number;
+  /** Past this tail, a feed moves a partial line back to the ring's start. */
+  private readonly compactAt: number;
   private rawRemaining = 0;
   private rawSink: RawSink | null = null;
   private rawSkipLineEnds = false;
+  /** A feed is framing: input that arrives meanwhile (a port answering inside `write`) is appended. */
+  feeding = false;
   /** Set by the command channel while a command waits for `>`. */
   promptWanted = false;
   private prefixLast = -1;
@@ -82,6 +87,8 @@ export class Scanner implements ByteRing {
     this.bytes = bytes;
     this.base = base;
     this.capacity = capacity;
+    this.limit = base + capacity;
+    this.compactAt = base + (capacity >> 1);
     this.words = words;
   }
 
@@ -129,26 +136,54 @@ export class Scanner implements ByteRing {
   }
 
   /**
-   * Consumes everything in the ring that can be framed now. The state it walks is kept in
-   * locals: XS reads a local for a fraction of what a property costs. Only the head is written
-   * back before each sink call (a sink may read it), and only the tail and the mode are read
-   * again after one (a sink may append input, or ask for a raw read).
+   * Joins `bytes[from, from + count)` (a host's read, in the stage) to the ring, then consumes
+   * everything in the ring that can be framed now; false, with nothing joined or framed, if the
+   * bytes do not fit even once the ring is compacted. `count` 0 only frames.
+   *
+   * The ring compacts lazily: an empty ring starts over at its start, free, and a partial line
+   * is moved back only once the ring is half used (or the bytes would not fit): most reads then
+   * join it where it is, without a copy, and the room after the tail stays ample for input that
+   * arrives during the framing (a port answering inside `write`), which can only join there.
+   *
+   * The state it walks is kept in locals: XS reads a local for a fraction of what a property
+   * costs. Only the head is written back before each sink call (a sink may read it), and only
+   * the tail and the mode are read again after one (a sink may append input, or ask for a raw
+   * read). No try/finally (it costs XS more than the rest of a read): a sink that throws leaves
+   * `feeding` set, which only the engine's `receive` reads, and clears.
    */
-  run(): void {
+  feed(from: number, count: number): boolean {
     const b = this.bytes;
+    let head = this.head;
+    let tail = this.tail;
+    if (head === tail) head = tail = this.base;
+    else if (tail > this.compactAt || count > this.limit - tail) {
+      const base = this.base;
+      b.copyWithin(base, head, tail);
+      tail -= head - base;
+      head = base;
+    }
+    if (count > this.limit - tail) {
+      this.head = head;
+      this.tail = tail;
+      return false;
+    }
+    if (count > 0) {
+      b.copyWithin(tail, from, from + count);
+      tail += count;
+    }
+    this.tail = tail;
+    this.feeding = true;
     const words = this.words;
     const sink = this.sink;
     const prefix0 = this.prefix0;
     const prefix1 = this.prefix1;
-    let head = this.head;
-    let tail = this.tail;
     let mode = this.mode;
     // Only a line left partial by the last read can have these set; every other starts undecided and unscanned.
     let record = this.record;
     let scanned = this.scanned;
     // Whether the fields still hold the partial line's state: cleared once that line is framed.
     let partial = record !== UNDECIDED || scanned !== 0;
-    for (;;) {
+    frame: for (;;) {
       if (mode !== LINE) {
         if (mode === RAW) {
           if (this.rawSkipLineEnds) {
@@ -157,7 +192,7 @@ export class Scanner implements ByteRing {
           }
           if (head >= tail) {
             this.head = head;
-            return;
+            break frame;
           }
           let n = tail - head;
           const due = this.rawRemaining;
@@ -172,7 +207,7 @@ export class Scanner implements ByteRing {
           raw.onRaw(b, head, head + n, due - n);
         } else {
           this.head = head;
-          if (head >= tail) return;
+          if (head >= tail) break frame;
           this.runDiscard(head, tail);
         }
         head = this.head;
@@ -194,7 +229,7 @@ export class Scanner implements ByteRing {
       // (A partial line starts with none of them, so this never moves past bytes `scanned` counts.)
       if (head >= tail) {
         this.head = head;
-        return;
+        break frame;
       }
       if (c === PROMPT && this.promptWanted) {
         this.head = head + 1;
@@ -267,7 +302,7 @@ export class Scanner implements ByteRing {
         this.head = head;
         this.record = record;
         this.scanned = scanned;
-        return;
+        break frame;
       }
       // A record header leaves its opening quote in the ring for the raw read that follows.
       this.head = record === RECORD && b[t] === QUOTE ? t : t + 1;
@@ -283,6 +318,8 @@ export class Scanner implements ByteRing {
       tail = this.tail;
       mode = this.mode;
     }
+    this.feeding = false;
+    return true;
   }
 
   private runDiscard(head: number, tail: number): void {
