@@ -53,16 +53,29 @@ export class Inbound implements CommandOwner, RecordSink {
   /** `+MQTTMSG: <id>,<qos>,"topic","payload"` (mode 0; spaces after commas tolerated). */
   onMessageLine(bytes: Uint8Array, body: number, end: number): void {
     const f = this.engine.fields;
-    f.parse(bytes, body, end, 4);
-    const session = this.session(f.int(0));
-    if (session === null || f.count < 4) {
+    let session: MqttSession | null;
+    let ts: number, te: number, ps: number, pe: number, qos: number;
+    if (f.message(bytes, body, end)) {
+      session = this.session(f.messageId);
+      ts = f.topicStart;
+      te = f.topicEnd;
+      ps = f.payloadStart;
+      pe = f.payloadEnd;
+      qos = f.messageQos;
+    } else {
+      // Not the plain shape (a payload with bytes after its quote, an odd number): the general split.
+      f.parse(bytes, body, end, 4);
+      session = f.count < 4 ? null : this.session(f.int(0));
+      ts = f.start(2);
+      te = f.end(2);
+      ps = f.start(3);
+      pe = f.end(3);
+      qos = f.int(1);
+    }
+    if (session === null) {
       this.log(`malformed +MQTTMSG: ${text(bytes, body, end)}`);
       return;
     }
-    const ts = f.start(2);
-    const te = f.end(2);
-    const ps = f.start(3);
-    const pe = f.end(3);
     const n = pe - ps;
     if (n > PAYLOAD_MAX) {
       this.log(`+MQTTMSG payload of ${n} bytes exceeds ${PAYLOAD_MAX}; dropped`);
@@ -70,7 +83,7 @@ export class Inbound implements CommandOwner, RecordSink {
     }
     this.payload.begin(n);
     this.payload.write(0, bytes, ps, pe);
-    session.deliver(session.intern(bytes, ts, te) ?? text(bytes, ts, te), this.payload.view(), f.int(1));
+    session.deliver(session.intern(bytes, ts, te) ?? text(bytes, ts, te), this.payload.view(), qos);
   }
 
   /** `+MQTTMSGI: <id>,<qos>,<tlen>,<plen>`: one more message to read. */

@@ -401,6 +401,30 @@ describe("incoming messages", () => {
     expect(r.events.at(-1)).toBe(`c1 message topic1 ${hex('Te"st')} qos0 slot1`);
   });
 
+  it("mode 0: lines off the plain shape go through the general split, and broken ones are logged, not delivered", () => {
+    const r = new ModemRig({ modem: { network: { receiveMode: 0 } } });
+    r.connected();
+    const before = r.events.length;
+    // Bytes after the payload's last quote, and a QoS in quotes: read as the general split reads them.
+    r.fake.urc('+MQTTMSG: 1,0,"t/1","a,"b"x');
+    r.fake.urc('+MQTTMSG: 1,"1","t/2","p"');
+    // The plain shape, the payload to the last quote.
+    r.fake.urc('+MQTTMSG: 1,0,"t/3","q","r"');
+    // A client id the modem does not have, and a line without its payload.
+    r.fake.urc('+MQTTMSG: 7,0,"t/4","p"');
+    r.fake.urc('+MQTTMSG: 1,0,"t/5"');
+    r.run(10);
+    expect(r.events.slice(before)).toEqual([
+      `c1 message t/1 ${hex('a,"b')} qos0 slot1`,
+      `c1 message t/2 ${hex("p")} qos1 slot1`,
+      `c1 message t/3 ${hex('q","r')} qos0 slot1`,
+    ]);
+    expect(r.logs.filter((l) => l.includes("malformed +MQTTMSG")).map((l) => l.replace(/^\d+ /, ""))).toEqual([
+      'malformed +MQTTMSG: 7,0,"t/4","p"',
+      'malformed +MQTTMSG: 1,0,"t/5"',
+    ]);
+  });
+
   it("mode 1 (set during bring-up): +MQTTMSGI, then AT+MQTTREAD, payload read by length", () => {
     const r = new ModemRig();
     const c = r.connected();

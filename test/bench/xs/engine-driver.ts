@@ -104,12 +104,18 @@ export class EngineDriver implements CommandOwner, LineHandler, RecordSink {
     }
   }
 
-  // As the modem layer does: `fields.parse` for the quoted +MQTTMSG, `fields.ints` for the
-  // integer-only bodies.
+  // As the modem layer does: `fields.message` for the quoted +MQTTMSG (`fields.parse` when it
+  // is not that plain shape), `fields.ints` for the integer-only bodies.
   onLine(key: number, bytes: Uint8Array, body: number, end: number): void {
     const f = this.engine.fields;
     const ev = this.events;
     if (key === this.keyMsg) {
+      if (f.message(bytes, body, end)) {
+        ev.message(EV_MESSAGE, f.messageId, f.messageQos);
+        ev.bytes(bytes, f.topicStart, f.topicEnd);
+        ev.bytes(bytes, f.payloadStart, f.payloadEnd);
+        return;
+      }
       f.parse(bytes, body, end, 4);
       ev.message(EV_MESSAGE, f.int(0), f.int(1));
       ev.bytes(bytes, f.start(2), f.end(2));
