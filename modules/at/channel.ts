@@ -66,7 +66,7 @@ const KEY = 1;
 const TIMEOUT = 2;
 const LINE_LENGTH = 3;
 const DATA_LENGTH = 4;
-const RECORD_SIZE = 5;
+export const RECORD_SIZE = 5;
 
 /** How the channel restores step after a command was given up. */
 export interface StepOptions {
@@ -116,10 +116,12 @@ export class CommandChannel {
   lineLength = 0;
   dataLength = 0;
   /**
-   * The queued commands' numbers, RECORD_SIZE per queue place. A plain array: XS reads its
-   * elements for half what a typed array's cost, and every command's start reads five.
+   * The queued commands' numbers, RECORD_SIZE per queue place from `tableAt`: a region of an
+   * array the engine shares out, since every array costs heap of its own (a plain array would
+   * be read faster, at a slot per number).
    */
-  readonly table: number[];
+  readonly table: Int32Array;
+  readonly tableAt: number;
   readonly owners: (CommandOwner | null)[];
   readonly depth: number;
   encoding = false;
@@ -163,6 +165,8 @@ export class CommandChannel {
 
   constructor(
     bytes: Uint8Array,
+    table: Int32Array,
+    tableAt: number,
     txBase: number,
     txCapacity: number,
     depth: number,
@@ -173,7 +177,8 @@ export class CommandChannel {
     listener: ChannelListener,
     step: StepOptions,
   ) {
-    this.table = new Array<number>(depth * RECORD_SIZE).fill(0);
+    this.table = table;
+    this.tableAt = tableAt;
     this.owners = new Array<CommandOwner | null>(depth).fill(null);
     this.depth = depth;
     this.txHead = txBase;
@@ -223,7 +228,7 @@ export class CommandChannel {
       this.txHead = this.txBase;
     }
     const slot = (this.first + this.count) % this.depth;
-    const r = slot * RECORD_SIZE;
+    const r = this.tableAt + slot * RECORD_SIZE;
     this.owners[slot] = owner;
     this.table[r + TAG] = tag;
     this.table[r + KEY] = responseKey;
@@ -242,7 +247,7 @@ export class CommandChannel {
       this.owners[slot] = null;
       return false;
     }
-    const r = slot * RECORD_SIZE;
+    const r = this.tableAt + slot * RECORD_SIZE;
     this.table[r + LINE_LENGTH] = e.lineEnd - this.txTail;
     this.table[r + DATA_LENGTH] = e.pos - e.lineEnd;
     this.txTail = e.pos;
@@ -484,7 +489,7 @@ function end(ch: CommandChannel, result: number, code: number): void {
   if (ch.phase === IDLE) {
     // Never started (a reset cancels the whole queue): its numbers are still only in its record.
     const table = ch.table;
-    const r = slot * RECORD_SIZE;
+    const r = ch.tableAt + slot * RECORD_SIZE;
     tag = table[r + TAG]!;
     length = table[r + LINE_LENGTH]! + table[r + DATA_LENGTH]!;
   } else if (data !== 0) ch.scanner.promptWanted = false; // only a command with data wants one
@@ -540,7 +545,7 @@ function pumpInStep(ch: CommandChannel): void {
     if (ch.count === 0 || ch.encoding) return;
     ch.phase = phase = SENDING_LINE;
     const table = ch.table;
-    const r = first * RECORD_SIZE;
+    const r = ch.tableAt + first * RECORD_SIZE;
     ch.current = ch.owners[first]!;
     ch.currentTag = table[r + TAG]!;
     ch.currentKey = table[r + KEY]!;
@@ -580,7 +585,7 @@ function pumpInStep(ch: CommandChannel): void {
     if (ch.overdue) {
       // The payload went out late: the result gets the command's full timeout from now.
       ch.overdue = false;
-      const ms = ch.table[ch.first * RECORD_SIZE + TIMEOUT]!;
+      const ms = ch.table[ch.tableAt + ch.first * RECORD_SIZE + TIMEOUT]!;
       ch.deadline = ch.clock.now() + ms;
       ch.timer.schedule(ms);
     }

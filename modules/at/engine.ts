@@ -1,5 +1,5 @@
 import { LPAREN, PROMPT, QUOTE, SPACE, ascii } from "./bytes.ts";
-import { CommandChannel, STEP_IN, STEP_SYNCING, type ChannelListener, type CommandOwner } from "./channel.ts";
+import { CommandChannel, RECORD_SIZE, STEP_IN, STEP_SYNCING, type ChannelListener, type CommandOwner } from "./channel.ts";
 import type { CommandEncoder } from "./encoder.ts";
 import { Fields, SPANS_SIZE } from "./fields.ts";
 import type { Clock, TxPort } from "./port.ts";
@@ -108,7 +108,7 @@ export interface AtEngineOptions {
   recordGapMs?: number;
 }
 
-/** Words before the field parser's spans in the engine's buffer: the counters, and spares. */
+/** Words before the command queue's table in the engine's buffer: the counters, and spares. */
 const STATS = (STAT_COUNT + 3) & ~3;
 /** Keys of the final results: registered first, in this order, by the constructor. */
 const KEY_OK = 0;
@@ -183,12 +183,13 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
   errorClaim: ErrorClaim | null = null;
 
   constructor(options: AtEngineOptions) {
-    // One buffer, laid out as: counters, the field parser's spans,
+    // One buffer, laid out as: counters, the command queue's table, the field parser's spans,
     // the handler of each key, the stage, the receive ring, the transmit region. One Int32Array
-    // over all of it serves as the counters, the spans and the scanner's word
+    // over all of it serves as the counters, the queue's table, the spans and the scanner's word
     // view: in XS each typed array costs heap slots of its own.
     const depth = options.queueDepth ?? 8;
-    const spansAt = STATS;
+    const tableAt = STATS;
+    const spansAt = tableAt + depth * RECORD_SIZE;
     const handlerAt = 4 * (spansAt + SPANS_SIZE);
     const stageAt = handlerAt + MAX_KEYS;
     const stage = align4(options.stageSize ?? 128);
@@ -209,6 +210,8 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
     this.ring = this.scanner;
     this.channel = new CommandChannel(
       this.bytes,
+      words,
+      tableAt,
       stageAt + stage + rx,
       tx,
       depth,
