@@ -264,8 +264,8 @@ export class Scanner implements ByteRing {
       const from = head + scanned;
       let t = -1;
       if (record !== RECORD) {
-        // The first CR or LF, four bytes per step through `words` (as `lineEnd`, inline: this
-        // is every line's search).
+        // The first CR or LF, four bytes per step through `words` (inline: this is every line's
+        // search). A word holding no byte below 0x0E holds neither.
         if (from < tail) {
           let i = from & ~3;
           // 0x7F is neither below 0x0E nor a line end, and borrows nothing from the byte above it.
@@ -322,18 +322,24 @@ export class Scanner implements ByteRing {
     return true;
   }
 
+  /**
+   * The rest of a line longer than the ring, dropped up to its end. A byte at a time: it is
+   * rare, and the framing loop's word search is written for lines.
+   */
   private runDiscard(head: number, tail: number): void {
-    const t = lineEnd(this.words, head, tail);
-    if (t < 0) {
-      this.dropped += tail - head;
+    const b = this.bytes;
+    let t = head;
+    while (t < tail && b[t] !== CR && b[t] !== LF) t++;
+    this.dropped += t - head;
+    if (t >= tail) {
       this.head = tail;
       return;
     }
-    this.dropped += t - head;
     this.head = t + 1;
     this.mode = LINE;
     this.sink.overflow(this.dropped);
   }
+
 }
 
 function matches(b: Uint8Array, at: number, prefix: Uint8Array): boolean {
@@ -345,36 +351,10 @@ function matches(b: Uint8Array, at: number, prefix: Uint8Array): boolean {
 // an instance's properties to find the method.
 
 /**
- * Index of the first CR or LF in b[from, to), or -1. Four bytes per step through `words`, a view
- * of the same bytes: word-aligned from the start, the bytes of the first word before `from` made
- * harmless, and the exact byte found without a loop.
+ * Index of the first `"`, CR or LF in b[from, to), or -1. Four bytes per step through `words`, a
+ * view of the same bytes, as the framing loop's line-end search: word-aligned from the start,
+ * the bytes of the first word before `from` made harmless, the exact byte found without a loop.
  */
-function lineEnd(words: Int32Array, from: number, to: number): number {
-  if (from >= to) return -1;
-  let i = from & ~3;
-  // 0x7F is neither below 0x0E nor a line end, and borrows nothing from the byte above it.
-  let w = words[i >> 2]! | (SEVEN_FS & ((1 << ((from & 3) << 3)) - 1));
-  for (;;) {
-    // Nonzero iff some byte of w is below 0x0E (the classic "has less than" word test); only
-    // then is it tested for CR and LF exactly.
-    if (((w - BELOW_0E) & ~w & HIGH_BITS) !== 0) {
-      const cr = w ^ CRS;
-      const lf = w ^ LFS;
-      // A 0x80 bit in the lowest byte that is CR or LF (and perhaps in bytes above it: only the lowest counts).
-      const z = (((cr - ONES) & ~cr) | ((lf - ONES) & ~lf)) & HIGH_BITS;
-      if (z !== 0) {
-        const k = i + byteIndex(z & -z);
-        // The word may run past `to`, into bytes that are not input.
-        return k < to ? k : -1;
-      }
-    }
-    i += 4;
-    if (i >= to) return -1;
-    w = words[i >> 2]!;
-  }
-}
-
-/** Index of the first `"`, CR or LF in b[from, to), or -1; four bytes per step like `lineEnd`. */
 function headerEnd(words: Int32Array, from: number, to: number): number {
   if (from >= to) return -1;
   let i = from & ~3;

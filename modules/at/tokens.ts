@@ -8,7 +8,6 @@ const MAX_TOKEN = 24;
 const COLONS = 0x3a3a3a3a;
 const ONES = 0x01010101;
 const HIGH_BITS = 0x80808080 | 0;
-const SEVEN_FS = 0x7f7f7f7f;
 
 /**
  * Maps a line's leading token (the text before `:`, or the whole line when short and
@@ -84,9 +83,10 @@ export class TokenTable {
   }
 
   /**
-   * Key of the line bytes[start, end) of the engine's buffer, or -1; sets `body`. Every token of
-   * the dialect is shorter than twelve bytes: a line whose colon is among its first twelve is
-   * looked up from three words, read once, without a loop; any other goes the general way.
+   * Key of the line bytes[start, end) of the engine's buffer, or -1; sets `body`. The token's
+   * first twelve bytes are built from three words, read once, and every token of the dialect is
+   * shorter: its colon is found among them without a loop. Only a longer or colon-free line
+   * searches on (`tokenEnd`).
    */
   lookup(start: number, end: number): number {
     const words = this.words;
@@ -101,97 +101,37 @@ export class TokenTable {
       w1 = (w1 >>> shift) | (w2 << back);
       w2 = (w2 >>> shift) | (words[at + 3]! << back);
     }
-    // The first colon among the first twelve bytes: the lowest 0x80 bit of the first word that has one.
-    let n = 0;
+    // The first colon among the first twelve bytes: the lowest 0x80 bit of the first word that
+    // has one (a zero byte of the word xor colons). None past the line's end counts.
+    let n = -1;
     let x = w0 ^ COLONS;
     let z = (x - ONES) & ~x & HIGH_BITS;
-    if (z === 0) {
-      n = 4;
+    if (z !== 0) n = 0;
+    else {
       x = w1 ^ COLONS;
       z = (x - ONES) & ~x & HIGH_BITS;
-      if (z === 0) {
-        n = 8;
+      if (z !== 0) n = 4;
+      else {
         x = w2 ^ COLONS;
         z = (x - ONES) & ~x & HIGH_BITS;
-        if (z === 0) return this.lookupLong(start, end);
+        if (z !== 0) n = 8;
       }
     }
-    const low = z & -z;
-    n += low === 0x80 ? 0 : low === 0x8000 ? 1 : low === 0x800000 ? 2 : 3;
-    if (n >= end - start) return this.lookupLong(start, end); // a colon past the line's end is none
-    const b = this.bytes;
-    let body = start + n + 1;
-    while (body < end && b[body] === SPACE) body++;
-    this.body = body;
-    if (n < 8) {
-      w2 = 0;
-      if (n < 4) {
-        w0 &= (1 << (n << 3)) - 1;
-        w1 = 0;
-      } else w1 &= (1 << ((n - 4) << 3)) - 1;
-    } else w2 &= (1 << ((n - 8) << 3)) - 1;
-    let h = w0 ^ w1 ^ n; // as `slotOf`
-    h ^= h >>> 4;
-    h ^= h >>> 20;
-    const slots = this.slots;
-    const packed = this.packed;
-    for (let slot = h & (SLOTS - 1); ; slot = (slot + 1) & (SLOTS - 1)) {
-      const p = slots[slot]!;
-      if (p === 0) return -1;
-      const head = packed[p - 1]!;
-      if ((head & 0xff) === n && packed[p]! === w0 && (n <= 4 || packed[p + 1]! === w1) && (n <= 8 || packed[p + 2]! === w2)) return head >> 8;
+    if (n >= 0) {
+      const low = z & -z;
+      n += low === 0x80 ? 0 : low === 0x8000 ? 1 : low === 0x800000 ? 2 : 3;
+      if (n >= end - start) n = -1;
     }
-  }
-
-  /** `lookup` for lines without a colon among their first twelve bytes. */
-  private lookupLong(start: number, end: number): number {
-    const words = this.words;
-    const limit = end - start > MAX_TOKEN ? start + MAX_TOKEN : end;
-    // The first colon, a word per step; the bytes of the first word before `start` masked to
-    // 0x7F, which is no colon. The first three words the search reads are kept: they hold the
-    // token's first bytes.
-    const shift = (start & 3) << 3;
-    let i = start - (start & 3);
-    const a0 = words[i >> 2]!;
-    let a1 = 0;
-    let a2 = 0;
-    let w = a0 | (SEVEN_FS & ((1 << shift) - 1));
-    let e = limit;
-    for (let k = 0; ; ) {
-      const x = w ^ COLONS; // a zero byte where w has a colon
-      const z = (x - ONES) & ~x & HIGH_BITS; // its lowest 0x80 bit marks the first colon
-      if (z !== 0) {
-        const low = z & -z;
-        const c = i + (low === 0x80 ? 0 : low === 0x8000 ? 1 : low === 0x800000 ? 2 : 3);
-        if (c < limit) e = c;
-        break;
-      }
-      i += 4;
-      if (i >= limit) break;
-      w = words[i >> 2]!;
-      if (++k === 1) a1 = w;
-      else if (k === 2) a2 = w;
-    }
-    if (e === limit) {
-      this.body = start;
-      if (end !== limit) return -1;
-    } else {
+    if (n >= 0) {
       const b = this.bytes;
-      let body = e + 1;
+      let body = start + n + 1;
       while (body < end && b[body] === SPACE) body++;
       this.body = body;
+    } else {
+      n = this.tokenEnd(start, end);
+      if (n < 0) return -1;
     }
-    // The token is [start, e): its first three words, from the words read above (a word not
-    // read holds only bytes past the token, which are zeroed anyway).
-    const n = e - start;
-    let w0 = a0;
-    let w1 = a1;
-    let w2 = a2;
-    if (shift !== 0) {
-      w0 = (a0 >>> shift) | (a1 << (32 - shift));
-      w1 = (a1 >>> shift) | (a2 << (32 - shift));
-      w2 = (a2 >>> shift) | (n > 12 - (shift >> 3) ? words[(start >> 2) + 3]! << (32 - shift) : 0);
-    }
+    // The token's words, its bytes past `n` zeroed.
     if (n < 12) {
       if (n < 8) {
         w2 = 0;
@@ -216,6 +156,26 @@ export class TokenTable {
       while (k << 2 < n && packed[p + k] === tokenWord(words, start, k, n)) k++;
       if (k << 2 >= n) return head >> 8;
     }
+  }
+
+  /**
+   * For a line without a colon among its first twelve bytes: the token's length (up to the first
+   * colon within MAX_TOKEN bytes, or the whole line if it is that short and has none), or -1.
+   * Sets `body`.
+   */
+  private tokenEnd(start: number, end: number): number {
+    const limit = end - start > MAX_TOKEN ? start + MAX_TOKEN : end;
+    const b = this.bytes;
+    let c = start + 12;
+    while (c < limit && b[c] !== COLON) c++;
+    if (c >= limit) {
+      this.body = start;
+      return end === limit ? end - start : -1;
+    }
+    let body = c + 1;
+    while (body < end && b[body] === SPACE) body++;
+    this.body = body;
+    return c - start;
   }
 
   /** True if packed[at, at + size) holds `tokenWords`' first `size` words. */
