@@ -20,6 +20,9 @@ const LINE = 0;
 const RAW = 1;
 const DISCARD = 2;
 
+/** What the framing loop reports when it took a `>` as the prompt, in place of a line's end. */
+const PROMPT_FRAMED = -2;
+
 const UNDECIDED = -1;
 const NOT_RECORD = 0;
 const RECORD = 1;
@@ -231,81 +234,74 @@ export class Scanner implements ByteRing {
         this.head = head;
         break frame;
       }
+      // The end of what is framed next (PROMPT_FRAMED for the prompt), and where input goes on.
+      let t: number;
+      let next: number;
       if (c === PROMPT && this.promptWanted) {
-        this.head = head + 1;
-        if (partial) {
-          this.record = UNDECIDED;
-          this.scanned = 0;
-          partial = false;
-        }
-        record = UNDECIDED;
-        scanned = 0;
-        this.promptWanted = false;
-        sink.prompt();
-        head = this.head;
-        tail = this.tail;
-        mode = this.mode;
-        continue;
-      }
-      if (record === UNDECIDED) {
-        // Most lines differ from the prefix in their first two bytes; only the rest compare fully.
-        if (c !== prefix0 || (prefix1 >= 0 && tail - head >= 2 && b[head + 1] !== prefix1)) record = NOT_RECORD;
-        else {
-          const prefix = this.recordPrefix!;
-          const n = prefix.length;
-          // Lines that share the prefix's start (`+MQTTPUB:`, `+MQTTMSGI:`) mostly differ at its
-          // end or in its middle.
-          if (tail - head >= n) {
-            record =
-              b[head + n - 1] === this.prefixLast && b[head + (n >> 1)] === prefix[n >> 1] && matches(b, head, prefix) ? RECORD : NOT_RECORD;
-          }
-        }
-      }
-      const from = head + scanned;
-      let t = -1;
-      if (record !== RECORD) {
-        // The first CR or LF, four bytes per step through `words` (inline: this is every line's
-        // search). A word holding no byte below 0x0E holds neither.
-        if (from < tail) {
-          let i = from & ~3;
-          // 0x7F is neither below 0x0E nor a line end, and borrows nothing from the byte above it.
-          let w = words[i >> 2]! | (SEVEN_FS & ((1 << ((from & 3) << 3)) - 1));
-          for (;;) {
-            if (((w - BELOW_0E) & ~w & HIGH_BITS) !== 0) {
-              const cr = w ^ CRS;
-              const lf = w ^ LFS;
-              const z = (((cr - ONES) & ~cr) | ((lf - ONES) & ~lf)) & HIGH_BITS;
-              if (z !== 0) {
-                const low = z & -z;
-                const k = i + (low === 0x80 ? 0 : low === 0x8000 ? 1 : low === 0x800000 ? 2 : 3);
-                // The word may run past `tail`, into bytes that are not input.
-                if (k < tail) t = k;
-                break;
-              }
+        t = PROMPT_FRAMED;
+        next = head + 1;
+      } else {
+        if (record === UNDECIDED) {
+          // Most lines differ from the prefix in their first two bytes; only the rest compare fully.
+          if (c !== prefix0 || (prefix1 >= 0 && tail - head >= 2 && b[head + 1] !== prefix1)) record = NOT_RECORD;
+          else {
+            const prefix = this.recordPrefix!;
+            const n = prefix.length;
+            // Lines that share the prefix's start (`+MQTTPUB:`, `+MQTTMSGI:`) mostly differ at its
+            // end or in its middle.
+            if (tail - head >= n) {
+              record =
+                b[head + n - 1] === this.prefixLast && b[head + (n >> 1)] === prefix[n >> 1] && matches(b, head, prefix) ? RECORD : NOT_RECORD;
             }
-            i += 4;
-            if (i >= tail) break;
-            w = words[i >> 2]!;
           }
         }
-      } else t = headerEnd(words, from, tail);
-      if (t < 0) {
-        scanned = tail - head;
-        if (scanned >= this.capacity) {
-          scanned = 0;
-          this.mode = DISCARD;
-          this.dropped = tail - head;
-          record = UNDECIDED;
-          this.overflows++;
-          head = tail;
+        const from = head + scanned;
+        t = -1;
+        if (record !== RECORD) {
+          // The first CR or LF, four bytes per step through `words` (inline: this is every line's
+          // search). A word holding no byte below 0x0E holds neither.
+          if (from < tail) {
+            let i = from & ~3;
+            // 0x7F is neither below 0x0E nor a line end, and borrows nothing from the byte above it.
+            let w = words[i >> 2]! | (SEVEN_FS & ((1 << ((from & 3) << 3)) - 1));
+            for (;;) {
+              if (((w - BELOW_0E) & ~w & HIGH_BITS) !== 0) {
+                const cr = w ^ CRS;
+                const lf = w ^ LFS;
+                const z = (((cr - ONES) & ~cr) | ((lf - ONES) & ~lf)) & HIGH_BITS;
+                if (z !== 0) {
+                  const low = z & -z;
+                  const k = i + (low === 0x80 ? 0 : low === 0x8000 ? 1 : low === 0x800000 ? 2 : 3);
+                  // The word may run past `tail`, into bytes that are not input.
+                  if (k < tail) t = k;
+                  break;
+                }
+              }
+              i += 4;
+              if (i >= tail) break;
+              w = words[i >> 2]!;
+            }
+          }
+        } else t = headerEnd(words, from, tail);
+        if (t < 0) {
+          scanned = tail - head;
+          if (scanned >= this.capacity) {
+            scanned = 0;
+            this.mode = DISCARD;
+            this.dropped = tail - head;
+            record = UNDECIDED;
+            this.overflows++;
+            head = tail;
+          }
+          this.head = head;
+          this.record = record;
+          this.scanned = scanned;
+          break frame;
         }
-        this.head = head;
-        this.record = record;
-        this.scanned = scanned;
-        break frame;
+        // A record header leaves its opening quote in the ring for the raw read that follows.
+        next = record === RECORD && b[t] === QUOTE ? t : t + 1;
       }
-      // A record header leaves its opening quote in the ring for the raw read that follows.
-      this.head = record === RECORD && b[t] === QUOTE ? t : t + 1;
+      this.head = next;
       if (partial) {
         this.record = UNDECIDED;
         this.scanned = 0;
@@ -313,7 +309,11 @@ export class Scanner implements ByteRing {
       }
       record = UNDECIDED;
       scanned = 0;
-      sink.line(b, head, t);
+      if (t !== PROMPT_FRAMED) sink.line(b, head, t);
+      else {
+        this.promptWanted = false;
+        sink.prompt();
+      }
       head = this.head;
       tail = this.tail;
       mode = this.mode;

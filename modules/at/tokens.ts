@@ -151,6 +151,7 @@ export class TokenTable {
       if (p === 0) return -1;
       const head = packed[p - 1]!;
       if ((head & 0xff) !== n || packed[p]! !== w0 || (n > 4 && packed[p + 1]! !== w1) || (n > 8 && packed[p + 2]! !== w2)) continue;
+      if (n <= 12) return head >> 8;
       // Tokens longer than twelve bytes: the rest of their words.
       let k = 3;
       while (k << 2 < n && packed[p + k] === tokenWord(words, start, k, n)) k++;
