@@ -189,7 +189,7 @@ export class Scanner implements ByteRing {
     frame: for (;;) {
       if (mode !== LINE) {
         if (mode === RAW) {
-          if (this.rawSkipLineEnds) {
+          if (head < tail && this.rawSkipLineEnds) {
             while (head < tail && (b[head] === CR || b[head] === LF)) head++;
             if (head < tail) this.rawSkipLineEnds = false;
           }
@@ -213,12 +213,11 @@ export class Scanner implements ByteRing {
           if (head >= tail) break frame;
           this.runDiscard(head, tail);
         }
+        // (The line state is already clear: a raw read follows a framed line, and a dropped
+        // line clears it when it starts being dropped.)
         head = this.head;
         tail = this.tail;
         mode = this.mode;
-        record = UNDECIDED;
-        scanned = 0;
-        partial = false;
         continue;
       }
       // Line ends, and the space a modem may put after `>`, never start a line: skip them
