@@ -94,6 +94,11 @@ export interface StepOptions {
  * as payload. So it waits `promptGraceMs` longer, writing nothing, and a `>` then still gets its
  * exact payload (the command goes on to its own result). Only after that is it given up, with
  * filler in place of what the modem may be collecting (see `giveUp`).
+ *
+ * Its fields are its own state. They are not private only because the per-command path is a
+ * set of module functions (`end`, `pump`, `pumpInStep`, `write`), which XS calls without first
+ * walking the channel's fields for a method; the engine reads `current`, `currentTag`,
+ * `currentKey`, `step`, `staleKey` and writes `syncAnswered`, nothing else.
  */
 export class CommandChannel {
   /**
@@ -141,6 +146,7 @@ export class CommandChannel {
   budget: number;
   readonly tx: TxPort;
   readonly clock: Clock;
+  /** When the command in flight (or the sync) is due; -1: when the timer fires, as armed at its start. */
   deadline = 0;
   readonly encoder: CommandEncoder;
   readonly txCapacity: number;
