@@ -94,11 +94,6 @@ export interface StepOptions {
  * as payload. So it waits `promptGraceMs` longer, writing nothing, and a `>` then still gets its
  * exact payload (the command goes on to its own result). Only after that is it given up, with
  * filler in place of what the modem may be collecting (see `giveUp`).
- *
- * Its fields are its own state. They are not private only because the per-command path is a
- * set of module functions (`end`, `pump`, `pumpInStep`, `write`), which XS calls without first
- * walking the channel's fields for a method; the engine reads `current`, `currentTag`,
- * `currentKey`, `step`, `staleKey` and writes `syncAnswered`, nothing else.
  */
 export class CommandChannel {
   /**
@@ -112,62 +107,62 @@ export class CommandChannel {
   /** One of `STEP_*`; read by the engine for every line. */
   step = STEP_IN;
   // Then the fields a final result and the next command's start read, in the order they do.
-  phase = IDLE;
-  pumping = false;
-  pumpAgain = false;
-  first = 0;
-  count = 0;
+  private phase = IDLE;
+  private pumping = false;
+  private pumpAgain = false;
+  private first = 0;
+  private count = 0;
   /** The command in flight's line and payload lengths, copied from its record when it starts. */
-  lineLength = 0;
-  dataLength = 0;
+  private lineLength = 0;
+  private dataLength = 0;
   /**
    * The queued commands' numbers, RECORD_SIZE per queue place from `tableAt`: a region of an
    * array the engine shares out, since every array costs heap of its own (a plain array would
    * be read faster, at a slot per number).
    */
-  readonly table: Int32Array;
-  readonly tableAt: number;
-  readonly owners: (CommandOwner | null)[];
+  private readonly table: Int32Array;
+  private readonly tableAt: number;
+  private readonly owners: (CommandOwner | null)[];
   readonly depth: number;
-  encoding = false;
-  txHead: number;
-  txTail: number;
-  readonly txBase: number;
-  readonly scanner: Scanner;
-  readonly timer: AlarmTimer;
+  private encoding = false;
+  private txHead: number;
+  private txTail: number;
+  private readonly txBase: number;
+  private readonly scanner: Scanner;
+  private readonly timer: AlarmTimer;
   /** Counts commands started, so a write loop can tell its command is over. */
-  serial = 0;
-  sent = 0;
-  promptEarly = false;
+  private serial = 0;
+  private sent = 0;
+  private promptEarly = false;
   /** The command in flight is past its timeout, waiting for its `>` (or budget for its payload). */
-  overdue = false;
-  readonly bytes: Uint8Array;
+  private overdue = false;
+  private readonly bytes: Uint8Array;
   /** Bytes the port may take now. Unlimited unless the host reports a FIFO budget. */
   budget: number;
-  readonly tx: TxPort;
-  readonly clock: Clock;
+  private readonly tx: TxPort;
+  private readonly clock: Clock;
   /** When the command in flight (or the sync) is due; -1: when the timer fires, as armed at its start. */
-  deadline = 0;
-  readonly encoder: CommandEncoder;
-  readonly txCapacity: number;
-  readonly listener: ChannelListener;
+  private deadline = 0;
+  private readonly encoder: CommandEncoder;
+  private readonly txCapacity: number;
+  private readonly listener: ChannelListener;
   // ---- restoring step ----
   /** When input last arrived; kept only while out of step (`heard`). */
-  heardAt = 0;
+  private heardAt = 0;
   /** Set when the sync's answer line arrived; the `OK` that follows it proves step. */
   syncAnswered = false;
   /** Response token of the command given up: its lines are stale until step is restored. */
   staleKey = -2;
   /** Filler bytes still to write, the CR that ends them included. */
-  fillerLeft = 0;
+  private fillerLeft = 0;
   /** The sync in flight drew an error; `refusals` counts the attempts in a row that did. */
-  syncRefused = false;
-  refusals = 0;
-  readonly fill: Uint8Array;
-  readonly sync: Uint8Array;
-  readonly quietMs: number;
-  readonly syncTimeoutMs: number;
-  readonly promptGraceMs: number;
+  private syncRefused = false;
+  private refusals = 0;
+  private readonly fill: Uint8Array;
+  private readonly sync: Uint8Array;
+  private readonly quietMs: number;
+  private readonly syncTimeoutMs: number;
+  private readonly promptGraceMs: number;
 
   constructor(
     bytes: Uint8Array,
@@ -258,14 +253,14 @@ export class CommandChannel {
     this.table[r + DATA_LENGTH] = e.pos - e.lineEnd;
     this.txTail = e.pos;
     this.count++;
-    pump(this);
+    this.pump();
     return true;
   }
 
   /** Grants output budget (the ESP32 reports free TX FIFO space) and writes what fits. */
   writable(count: number): void {
     this.budget = count;
-    pump(this);
+    this.pump();
   }
 
   /** The modem's `>` arrived (the scanner reports it only while a command in step waits for one). */
@@ -278,7 +273,7 @@ export class CommandChannel {
     if (this.phase !== AWAITING_PROMPT) return;
     this.phase = SENDING_DATA;
     this.sent = 0;
-    pump(this);
+    this.pump();
   }
 
   /**
@@ -290,7 +285,7 @@ export class CommandChannel {
     const phase = this.phase;
     // The common case, a command that has handed over all its bytes, goes straight to `end`.
     if (phase !== AWAITING_RESULT && !this.mayEnd(phase, result)) return false;
-    end(this, result, code);
+    this.end(result, code);
     return true;
   }
 
@@ -332,7 +327,7 @@ export class CommandChannel {
     this.syncRefused = false;
     this.refusals = 0;
     this.timer.cancel();
-    while (this.count > 0) end(this, RESULT_CANCELLED, -1);
+    while (this.count > 0) this.end(RESULT_CANCELLED, -1);
   }
 
   /**
@@ -371,7 +366,7 @@ export class CommandChannel {
       this.listener.timedOut(this.currentTag);
       if (this.phase === IDLE) return; // the listener reset the channel
     }
-    end(this, result, -1);
+    this.end(result, -1);
     // Unless the owner reset the channel when told (the modem rebooted).
     if (this.step === STEP_SETTLING) this.settle();
   }
@@ -394,7 +389,7 @@ export class CommandChannel {
     return left > 0 ? left : 0;
   }
 
-  pumpOutOfStep(): void {
+  private pumpOutOfStep(): void {
     if (this.step === STEP_FILLING) {
       if (!this.writeFiller()) return;
       const count = this.fillerLeft;
@@ -404,7 +399,7 @@ export class CommandChannel {
       this.heardAt = this.clock.now();
       this.settle();
     } else if (this.step === STEP_SYNCING) {
-      write(this, this.sync, 0, this.sync.length);
+      this.write(this.sync, 0, this.sync.length);
     }
   }
 
@@ -472,150 +467,149 @@ export class CommandChannel {
         this.deadline = this.clock.now() + this.syncTimeoutMs;
         this.timer.schedule(this.syncTimeoutMs);
       }
-      pump(this);
+      this.pump();
     } else if (step === STEP_CONFIRMING) {
       this.step = STEP_IN;
       this.staleKey = -2;
       this.listener.resynced();
-      pump(this);
+      this.pump();
     }
   }
-}
 
-/**
- * Ends the command in flight (or, after a reset, the first queued) with `result`, and starts
- * the next. The path every command takes: a module function rather than a method (XS finds a
- * method by walking all of the channel's fields first), reading each field once.
- */
-function end(ch: CommandChannel, result: number, code: number): void {
-  let tag = ch.currentTag;
-  const data = ch.dataLength;
-  let length = ch.lineLength + data;
-  const slot = ch.first;
-  if (ch.phase === IDLE) {
-    // Never started (a reset cancels the whole queue): its numbers are still only in its record.
-    const table = ch.table;
-    const r = ch.tableAt + slot * RECORD_SIZE;
-    tag = table[r + TAG]!;
-    length = table[r + LINE_LENGTH]! + table[r + DATA_LENGTH]!;
-  } else if (data !== 0) ch.scanner.promptWanted = false; // only a command with data wants one
-  ch.phase = IDLE;
-  const count = ch.count - 1;
-  const owners = ch.owners;
-  const owner = owners[slot]!;
-  owners[slot] = null;
-  ch.first = slot + 1 === ch.depth ? 0 : slot + 1;
-  ch.count = count;
-  ch.current = null;
-  ch.currentKey = -2;
-  if (count === 0) {
-    ch.txHead = ch.txTail = ch.txBase;
-    // With more queued, the next command's start re-arms the timer; a firing before that finds
-    // the channel idle and does nothing.
-    if (ch.step === STEP_IN) ch.timer.cancel();
-  } else ch.txHead += length;
-  if (ch.overdue) ch.overdue = false;
-  owner.onFinal(tag, result, code);
-  pump(ch);
-}
+  /**
+   * Ends the command in flight (or, after a reset, the first queued) with `result`, and starts
+   * the next. The path every command takes, so it reads each field once.
+   */
+  private end(result: number, code: number): void {
+    let tag = this.currentTag;
+    const data = this.dataLength;
+    let length = this.lineLength + data;
+    const slot = this.first;
+    if (this.phase === IDLE) {
+      // Never started (a reset cancels the whole queue): its numbers are still only in its record.
+      const table = this.table;
+      const r = this.tableAt + slot * RECORD_SIZE;
+      tag = table[r + TAG]!;
+      length = table[r + LINE_LENGTH]! + table[r + DATA_LENGTH]!;
+    } else if (data !== 0) this.scanner.promptWanted = false; // only a command with data wants one
+    this.phase = IDLE;
+    const count = this.count - 1;
+    const owners = this.owners;
+    const owner = owners[slot]!;
+    owners[slot] = null;
+    this.first = slot + 1 === this.depth ? 0 : slot + 1;
+    this.count = count;
+    this.current = null;
+    this.currentKey = -2;
+    if (count === 0) {
+      this.txHead = this.txTail = this.txBase;
+      // With more queued, the next command's start re-arms the timer; a firing before that finds
+      // the channel idle and does nothing.
+      if (this.step === STEP_IN) this.timer.cancel();
+    } else this.txHead += length;
+    if (this.overdue) this.overdue = false;
+    owner.onFinal(tag, result, code);
+    this.pump();
+  }
 
-/**
- * Starts the next command if none is in flight and writes as much as the budget allows. A port
- * may answer inside `write` (an in-process modem does): the answer can finish this command and
- * start the next before `write` returns. So a nested call only asks for another round, and a
- * write loop stops as soon as the command it was writing is no longer the one in flight.
- */
-function pump(ch: CommandChannel): void {
-  if (ch.pumping) {
-    ch.pumpAgain = true;
-    return;
-  }
-  // No try/finally: it would cost XS more than a command's start. A port whose `write` throws
-  // leaves `pumping` set, and the channel writes nothing more until `cancelAll` (a reset).
-  ch.pumping = true;
-  // (`pumpAgain` is false here: only this loop sets it back, and it ends when it is false.)
-  for (;;) {
-    if (ch.step !== STEP_IN) ch.pumpOutOfStep();
-    else pumpInStep(ch);
-    if (!ch.pumpAgain) break;
-    ch.pumpAgain = false;
-  }
-  ch.pumping = false;
-}
-
-/** Starts the next queued command if none is in flight, and writes what is due of the one in flight. */
-function pumpInStep(ch: CommandChannel): void {
-  let phase = ch.phase;
-  if (phase === IDLE) {
-    const first = ch.first;
-    if (ch.count === 0 || ch.encoding) return;
-    ch.phase = phase = SENDING_LINE;
-    const table = ch.table;
-    const r = ch.tableAt + first * RECORD_SIZE;
-    ch.current = ch.owners[first]!;
-    ch.currentTag = table[r + TAG]!;
-    ch.currentKey = table[r + KEY]!;
-    ch.lineLength = table[r + LINE_LENGTH]!;
-    const data = (ch.dataLength = table[r + DATA_LENGTH]!);
-    if (data > 0) {
-      ch.scanner.promptWanted = true; // (`end` and `leaveStep` clear it)
-      ch.promptEarly = false;
-    }
-    ch.serial++;
-    ch.sent = 0;
-    // Due when the timer fires: no clock read per command.
-    ch.deadline = -1;
-    ch.timer.schedule(table[r + TIMEOUT]!);
-  }
-  const lineLength = ch.lineLength;
-  if (phase === SENDING_LINE) {
-    const budget = ch.budget;
-    if (ch.sent === 0 && budget >= lineLength) {
-      // The whole line in one write, the common case, without `write`'s loop.
-      const serial = ch.serial;
-      ch.budget = budget - lineLength;
-      ch.sent = lineLength;
-      ch.tx.write(ch.bytes, ch.txHead, lineLength);
-      if (ch.serial !== serial || ch.phase !== SENDING_LINE || ch.step !== STEP_IN) return;
-    } else if (!write(ch, ch.bytes, ch.txHead, lineLength)) return;
-    ch.sent = 0;
-    if (ch.dataLength === 0) {
-      ch.phase = AWAITING_RESULT;
+  /**
+   * Starts the next command if none is in flight and writes as much as the budget allows. A port
+   * may answer inside `write` (an in-process modem does): the answer can finish this command and
+   * start the next before `write` returns. So a nested call only asks for another round, and a
+   * write loop stops as soon as the command it was writing is no longer the one in flight.
+   */
+  private pump(): void {
+    if (this.pumping) {
+      this.pumpAgain = true;
       return;
     }
-    ch.phase = phase = ch.promptEarly ? SENDING_DATA : AWAITING_PROMPT;
+    // No try/finally: it would cost XS more than a command's start. A port whose `write` throws
+    // leaves `pumping` set, and the channel writes nothing more until `cancelAll` (a reset).
+    this.pumping = true;
+    // (`pumpAgain` is false here: only this loop sets it back, and it ends when it is false.)
+    for (;;) {
+      if (this.step !== STEP_IN) this.pumpOutOfStep();
+      else this.pumpInStep();
+      if (!this.pumpAgain) break;
+      this.pumpAgain = false;
+    }
+    this.pumping = false;
   }
-  if (phase === SENDING_DATA) {
-    if (!write(ch, ch.bytes, ch.txHead + lineLength, ch.dataLength)) return;
-    ch.phase = AWAITING_RESULT;
-    if (ch.overdue) {
-      // The payload went out late: the result gets the command's full timeout from now.
-      ch.overdue = false;
-      const ms = ch.table[ch.tableAt + ch.first * RECORD_SIZE + TIMEOUT]!;
-      ch.deadline = ch.clock.now() + ms;
-      ch.timer.schedule(ms);
+
+  /** Starts the next queued command if none is in flight, and writes what is due of the one in flight. */
+  private pumpInStep(): void {
+    let phase = this.phase;
+    if (phase === IDLE) {
+      const first = this.first;
+      if (this.count === 0 || this.encoding) return;
+      this.phase = phase = SENDING_LINE;
+      const table = this.table;
+      const r = this.tableAt + first * RECORD_SIZE;
+      this.current = this.owners[first]!;
+      this.currentTag = table[r + TAG]!;
+      this.currentKey = table[r + KEY]!;
+      this.lineLength = table[r + LINE_LENGTH]!;
+      const data = (this.dataLength = table[r + DATA_LENGTH]!);
+      if (data > 0) {
+        this.scanner.promptWanted = true; // (`end` and `leaveStep` clear it)
+        this.promptEarly = false;
+      }
+      this.serial++;
+      this.sent = 0;
+      // Due when the timer fires: no clock read per command.
+      this.deadline = -1;
+      this.timer.schedule(table[r + TIMEOUT]!);
+    }
+    const lineLength = this.lineLength;
+    if (phase === SENDING_LINE) {
+      const budget = this.budget;
+      if (this.sent === 0 && budget >= lineLength) {
+        // The whole line in one write, the common case, without `write`'s loop.
+        const serial = this.serial;
+        this.budget = budget - lineLength;
+        this.sent = lineLength;
+        this.tx.write(this.bytes, this.txHead, lineLength);
+        if (this.serial !== serial || this.phase !== SENDING_LINE || this.step !== STEP_IN) return;
+      } else if (!this.write(this.bytes, this.txHead, lineLength)) return;
+      this.sent = 0;
+      if (this.dataLength === 0) {
+        this.phase = AWAITING_RESULT;
+        return;
+      }
+      this.phase = phase = this.promptEarly ? SENDING_DATA : AWAITING_PROMPT;
+    }
+    if (phase === SENDING_DATA) {
+      if (!this.write(this.bytes, this.txHead + lineLength, this.dataLength)) return;
+      this.phase = AWAITING_RESULT;
+      if (this.overdue) {
+        // The payload went out late: the result gets the command's full timeout from now.
+        this.overdue = false;
+        const ms = this.table[this.tableAt + this.first * RECORD_SIZE + TIMEOUT]!;
+        this.deadline = this.clock.now() + ms;
+        this.timer.schedule(ms);
+      }
     }
   }
-}
 
-/** Writes the unsent rest of src[start, start + length) within budget; true when all is sent. */
-function write(ch: CommandChannel, src: Uint8Array, start: number, length: number): boolean {
-  const serial = ch.serial;
-  let sent = ch.sent;
-  const phase = ch.phase;
-  const step = ch.step;
-  while (sent < length) {
-    const budget = ch.budget;
-    let n = length - sent;
-    if (n > budget) n = budget;
-    if (n <= 0) return false;
-    ch.budget = budget - n;
-    ch.sent = sent + n;
-    ch.tx.write(src, start + sent, n);
-    // A port answering inside `write` can end the command or change the phase or the step;
-    // while none of them changed, nothing else touched `sent`.
-    if (ch.serial !== serial || ch.phase !== phase || ch.step !== step) return false;
-    sent += n;
+  /** Writes the unsent rest of src[start, start + length) within budget; true when all is sent. */
+  private write(src: Uint8Array, start: number, length: number): boolean {
+    const serial = this.serial;
+    let sent = this.sent;
+    const phase = this.phase;
+    const step = this.step;
+    while (sent < length) {
+      const budget = this.budget;
+      let n = length - sent;
+      if (n > budget) n = budget;
+      if (n <= 0) return false;
+      this.budget = budget - n;
+      this.sent = sent + n;
+      this.tx.write(src, start + sent, n);
+      // A port answering inside `write` can end the command or change the phase or the step;
+      // while none of them changed, nothing else touched `sent`.
+      if (this.serial !== serial || this.phase !== phase || this.step !== step) return false;
+      sent += n;
+    }
+    return true;
   }
-  return true;
 }
