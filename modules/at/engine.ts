@@ -43,7 +43,6 @@ import {
   STAT_UNHANDLED,
   STAT_UNMATCHED,
 } from "./results.ts";
-import type { ByteRing } from "./ring.ts";
 import { RecordReader, TOPIC_ROOM, type RecordListener, type RecordSink } from "./records.ts";
 import { secretAt } from "./redact.ts";
 import { Scanner, type ScanSink } from "./scanner.ts";
@@ -147,8 +146,6 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
    * and when a record opens. One field for `received` to test, instead of the two states.
    */
   private watching = false;
-  /** The receive ring: the scanner itself, as the ring is what it frames. */
-  private readonly ring: ByteRing;
   private readonly scanner: Scanner;
   /** The whole buffer: counters, command table, stage, receive ring, transmit region. */
   readonly bytes: Uint8Array;
@@ -207,7 +204,6 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
     this.rxStage = new Uint8Array(this.bytes.buffer, stageAt, stage);
     this.stageAt = stageAt;
     this.scanner = new Scanner(this.bytes, stageAt + stage, rx, this, words);
-    this.ring = this.scanner;
     this.channel = new CommandChannel(
       this.bytes,
       words,
@@ -277,7 +273,8 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
    */
   received(count: number): void {
     if (this.watching) this.watch();
-    if (!this.scanner.feed(this.stageAt, count)) this.receivedInParts(count);
+    const lost = this.scanner.feed(this.stageAt, count);
+    if (lost !== 0) this.drop(lost);
   }
 
   /**
@@ -304,26 +301,6 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
   }
 
   /**
-   * `received` for a read that does not fit the ring's free room at once: a part at a time, each
-   * framed before the next joins (a line longer than the ring is dropped as it goes).
-   */
-  private receivedInParts(count: number): void {
-    const scanner = this.scanner;
-    let from = this.stageAt;
-    const end = from + count;
-    while (from < end) {
-      let n = end - from;
-      const free = scanner.capacity - (scanner.tail - scanner.head);
-      if (n > free) n = free;
-      if (n === 0 || !scanner.feed(from, n)) {
-        this.drop(end - from);
-        return;
-      }
-      from += n;
-    }
-  }
-
-  /**
    * Counters, at the indices `STAT_*` (results.ts) name. (The array goes on past them: it is a
    * view of the engine's whole buffer.)
    */
@@ -336,7 +313,8 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
   /** Feeds bytes from a caller's buffer (hosts that receive fresh buffers, tests). */
   receive(src: Uint8Array, offset = 0, length = src.length - offset): void {
     if (this.scanner.feeding) {
-      this.append(src, offset, length);
+      const lost = this.scanner.append(src, offset, length);
+      if (lost !== 0) this.drop(lost);
       return;
     }
     const stage = this.rxStage;
@@ -353,20 +331,6 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
     } finally {
       this.scanner.feeding = false;
     }
-  }
-
-  /**
-   * Input that arrives while a line is being handled (a port that answers inside `write`): it
-   * joins the ring without compaction, which would move bytes under the handler, and the parse
-   * loop already running picks it up.
-   */
-  private append(src: Uint8Array, offset: number, length: number): void {
-    const ring = this.ring;
-    const room = ring.base + ring.capacity - ring.tail;
-    const n = length < room ? length : room;
-    for (let k = 0; k < n; k++) this.bytes[ring.tail + k] = src[offset + k]!;
-    ring.tail += n;
-    if (n < length) this.drop(length - n);
   }
 
   private drop(count: number): void {

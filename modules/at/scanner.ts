@@ -60,7 +60,6 @@ export class Scanner implements ByteRing {
   private scanned = 0;
   private readonly words: Int32Array;
   private readonly sink: ScanSink;
-  /** Read with `capacity` once per read, by the engine. */
   readonly base: number;
   readonly capacity: number;
   private readonly limit: number;
@@ -139,9 +138,10 @@ export class Scanner implements ByteRing {
   }
 
   /**
-   * Joins `bytes[from, from + count)` (a host's read, in the stage) to the ring, then consumes
-   * everything in the ring that can be framed now; false, with nothing joined or framed, if the
-   * bytes do not fit even once the ring is compacted. `count` 0 only frames.
+   * Joins `bytes[from, from + count)` (a host's read, in the stage) to the ring and consumes
+   * everything that can be framed now; returns how many of the bytes were dropped for want of
+   * room (0 but when the ring holds a line too long to frame yet). Bytes that do not fit at once
+   * join a part at a time, each part framed before the next joins.
    *
    * The ring compacts lazily: an empty ring starts over at its start, free, and a partial line
    * is moved back only once the ring is half used (or the bytes would not fit): most reads then
@@ -154,7 +154,7 @@ export class Scanner implements ByteRing {
    * read). No try/finally (it costs XS more than the rest of a read): a sink that throws leaves
    * `feeding` set, which only the engine's `receive` reads, and clears.
    */
-  feed(from: number, count: number): boolean {
+  feed(from: number, count: number): number {
     const b = this.bytes;
     let head = this.head;
     let tail = this.tail;
@@ -168,7 +168,7 @@ export class Scanner implements ByteRing {
     if (count > this.limit - tail) {
       this.head = head;
       this.tail = tail;
-      return false;
+      return this.feedInParts(from, count);
     }
     if (count > 0) {
       b.copyWithin(tail, from, from + count);
@@ -318,7 +318,36 @@ export class Scanner implements ByteRing {
       mode = this.mode;
     }
     this.feeding = false;
-    return true;
+    return 0;
+  }
+
+  /** `feed` for bytes that do not fit after the ring's live bytes: a part at a time. */
+  private feedInParts(from: number, count: number): number {
+    const end = from + count;
+    while (from < end) {
+      let n = end - from;
+      const free = this.capacity - (this.tail - this.head);
+      if (n > free) n = free;
+      if (n === 0) return end - from;
+      this.feed(from, n); // fits: the ring is compacted by now
+      from += n;
+    }
+    return 0;
+  }
+
+  /**
+   * Input that arrives while a line is being handled (a port that answers inside `write`): it
+   * joins the ring without compaction, which would move bytes under the handler, and the framing
+   * loop already running picks it up. Returns how many bytes found no room.
+   */
+  append(src: Uint8Array, offset: number, length: number): number {
+    const tail = this.tail;
+    const room = this.limit - tail;
+    const n = length < room ? length : room;
+    const b = this.bytes;
+    for (let k = 0; k < n; k++) b[tail + k] = src[offset + k]!;
+    this.tail = tail + n;
+    return length - n;
   }
 
   /**
@@ -338,7 +367,6 @@ export class Scanner implements ByteRing {
     this.mode = LINE;
     this.sink.overflow(this.dropped);
   }
-
 }
 
 function matches(b: Uint8Array, at: number, prefix: Uint8Array): boolean {

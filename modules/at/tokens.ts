@@ -20,8 +20,7 @@ const HIGH_BITS = 0x80808080 | 0;
  * are built from the words that search read (shifted together when the token does not start on
  * a word), and compared as little-endian words (the last one's bytes past the token zeroed)
  * against names stored the same way. `slots[h]` is 1 + where a key's entry starts in `packed`
- * (0: empty); an entry is its length and key (`n | key << 8`), then its words. The key's
- * entries are also found through `entries`, by key, for `name`.
+ * (0: empty); an entry is its length and key (`n | key << 8`), then its words.
  */
 export class TokenTable {
   /** Where the body starts in the last looked-up line: after `:` and spaces, else the line start. */
@@ -30,13 +29,11 @@ export class TokenTable {
   private readonly slots = new Int32Array(SLOTS);
   private packed = new Int32Array(0);
   private readonly bytes: Uint8Array;
-  /** Where each key's entry starts in `packed`. */
-  private readonly entries = new Int32Array(MAX_KEYS);
   private count = 0;
 
   /**
-   * `words` views `bytes`' whole buffer. Lookups read whole words, so up to four bytes past a
-   * token: the engine's buffer goes on past its receive ring.
+   * `words` views `bytes`' whole buffer. Lookups read whole words, up to sixteen bytes from a
+   * line's start, whatever its length: the engine's buffer goes on past its receive ring.
    */
   constructor(bytes: Uint8Array, words: Int32Array) {
     this.words = words;
@@ -68,18 +65,21 @@ export class TokenTable {
     packed[at] = n | (key << 8);
     for (let k = 0; k < size; k++) packed[at + 1 + k] = tokenWords[k]!;
     this.packed = packed;
-    this.entries[key] = at;
     this.slots[slot] = at + 1;
     return key;
   }
 
+  /** The name registered for `key`, or "" (for logs: it walks the entries). */
   name(key: number): string {
-    if (key < 0 || key >= this.count) return "";
-    const at = this.entries[key]!;
-    const n = this.packed[at]! & 0xff;
-    let s = "";
-    for (let i = 0; i < n; i++) s += String.fromCharCode((this.packed[at + 1 + (i >> 2)]! >>> ((i & 3) << 3)) & 0xff);
-    return s;
+    const packed = this.packed;
+    for (let at = 0; at < packed.length; at += 1 + (((packed[at]! & 0xff) + 3) >> 2)) {
+      if (packed[at]! >> 8 !== key) continue;
+      const n = packed[at]! & 0xff;
+      let s = "";
+      for (let i = 0; i < n; i++) s += String.fromCharCode((packed[at + 1 + (i >> 2)]! >>> ((i & 3) << 3)) & 0xff);
+      return s;
+    }
+    return "";
   }
 
   /**
