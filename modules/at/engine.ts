@@ -2,6 +2,7 @@ import { LPAREN, PROMPT, QUOTE, SPACE, ascii } from "./bytes.ts";
 import { CommandChannel, RECORD_SIZE, STEP_IN, STEP_SYNCING, type ChannelListener, type CommandOwner } from "./channel.ts";
 import type { CommandEncoder } from "./encoder.ts";
 import { Fields, SPANS_SIZE } from "./fields.ts";
+import { MAX_BUFFER, STATE_WORDS } from "./kernel-abi.ts";
 import type { Clock, TxPort } from "./port.ts";
 import {
   NOTICE_FILLER,
@@ -180,35 +181,40 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
   errorClaim: ErrorClaim | null = null;
 
   constructor(options: AtEngineOptions) {
-    // One buffer, laid out as: counters, the command queue's table, the field parser's spans,
-    // the handler of each key, the stage, the receive ring, the transmit region. One Int32Array
-    // over all of it serves as the counters, the queue's table, the spans and the scanner's word
-    // view: in XS each typed array costs heap slots of its own.
+    // One buffer, laid out as: counters, the scanner's line state, the stage, the receive ring,
+    // the command queue's table, the field parser's spans, the handler of each key, the transmit
+    // region, a record's topic. One Int32Array over all of it serves as the counters, the line
+    // state, the queue's table and the spans: in XS each typed array costs heap slots of its own.
+    // The ring comes early: the kernels pack its offsets in 15 bits (MAX_BUFFER).
     const depth = options.queueDepth ?? 8;
-    const tableAt = STATS;
-    const spansAt = tableAt + depth * RECORD_SIZE;
-    const handlerAt = 4 * (spansAt + SPANS_SIZE);
-    const stageAt = handlerAt + MAX_KEYS;
+    const stateAt = STATS;
+    const stageAt = (stateAt + STATE_WORDS) << 2;
     const stage = align4(options.stageSize ?? 128);
     const rx = align4(options.rxCapacity ?? 1024);
     const tx = align4(options.txCapacity ?? TX_CAPACITY);
-    this.topicAt = stageAt + stage + rx + tx;
+    const ringAt = stageAt + stage;
+    if (ringAt + rx > MAX_BUFFER) throw new RangeError(`AtEngine: stageSize + rxCapacity must be below ${MAX_BUFFER - stageAt} bytes`);
+    const tableAt = (ringAt + rx) >> 2;
+    const spansAt = tableAt + depth * RECORD_SIZE;
+    const handlerAt = (spansAt + SPANS_SIZE) << 2;
+    const txAt = align4(handlerAt + MAX_KEYS);
+    this.topicAt = txAt + tx;
     this.bytes = new Uint8Array(this.topicAt + TOPIC_ROOM);
     this.clock = options.clock;
     this.recordGapMs = options.recordGapMs ?? 2000;
     const words = new Int32Array(this.bytes.buffer);
     this.counts = words;
     this.fields = new Fields(words, spansAt, this.bytes);
-    this.tokens = new TokenTable(this.bytes, words);
+    this.tokens = new TokenTable(this.bytes);
     this.handlerAt = handlerAt;
     this.rxStage = new Uint8Array(this.bytes.buffer, stageAt, stage);
     this.stageAt = stageAt;
-    this.scanner = new Scanner(this.bytes, stageAt + stage, rx, this, words);
+    this.scanner = new Scanner(this.bytes, ringAt, rx, this, words, stateAt);
     this.channel = new CommandChannel(
       this.bytes,
       words,
       tableAt,
-      stageAt + stage + rx,
+      txAt,
       tx,
       depth,
       options.tx,

@@ -1,4 +1,5 @@
 import { COMMA, DIGIT_0, DIGIT_9, LPAREN, MINUS, QUOTE, RPAREN, SPACE, codeAt } from "./bytes.ts";
+import { digitFields } from "./kernels.ts";
 
 /** Most fields any response of the dialect carries, with room to spare. */
 const MAX_FIELDS = 16;
@@ -11,7 +12,6 @@ const NO_BYTES = new Uint8Array(0);
 const COMMA_DIGIT = COMMA - DIGIT_0;
 const SPACE_DIGIT = SPACE - DIGIT_0;
 const INT_MAX = 0x7fffffff;
-const LAST_FIELD = MAX_FIELDS - 1;
 
 /**
  * The comma-separated fields of a response body, located in place: each field is a byte range
@@ -241,31 +241,12 @@ export class Fields {
    * (`out` takes the first `out.length` values: a typed array ignores writes past its end.)
    */
   ints(bytes: Uint8Array, start: number, end: number, out: Int32Array): number {
-    if (bytes !== this.home || start >= end) return this.byteInts(bytes, start, end, out);
-    // Digits and commas, a word read per four bytes, shifted down a byte per step. A space, a
-    // 16th field or any other byte starts over on the byte path.
-    const words = this.spans;
-    let n = 0;
-    let v = 0;
-    let d = 0;
-    let i = start;
-    let from = start; // where the field's digits start
-    let w = words[i >> 2]! >>> ((i & 3) << 3);
-    for (;;) {
-      d = (w & 0xff) - DIGIT_0;
-      if (d >>> 0 < 10) v = v * 10 + d;
-      else if (d !== COMMA_DIGIT || n === LAST_FIELD) return this.byteInts(bytes, start, end, out);
-      else {
-        out[n++] = i > from && v <= INT_MAX ? v : -1;
-        v = 0;
-        from = i + 1;
-      }
-      if (++i === end) break;
-      w = (i & 3) === 0 ? words[i >> 2]! : w >>> 8;
-    }
-    out[n] = i > from && v <= INT_MAX ? v : -1; // empty after a final comma
+    // Digits and commas only, the usual body, are read by the kernel; spaces or anything else
+    // start over on the byte path.
+    const n = start < end ? digitFields(bytes, start, end, out) : -1;
+    if (n < 0) return this.byteInts(bytes, start, end, out);
     this.count = 0;
-    return n + 1;
+    return n;
   }
 
   /** `ints` a byte at a time, spaces included. */

@@ -1,4 +1,15 @@
-import { CR, LF, PROMPT, QUOTE, SPACE } from "./bytes.ts";
+import { CR, LF } from "./bytes.ts";
+import {
+  FRAMED_RECORD,
+  PREFIX_MAX,
+  RECORD_UNDECIDED,
+  STATE_PREFIX,
+  STATE_PREFIX_LENGTH,
+  STATE_PROMPT_WANTED,
+  STATE_RECORD,
+  STATE_SCANNED,
+} from "./kernel-abi.ts";
+import { frameLine } from "./kernels.ts";
 import type { ByteRing } from "./ring.ts";
 
 /** Receives a length-bound read, in pieces as the bytes arrive; `remaining` bytes are still to come. */
@@ -20,22 +31,6 @@ const LINE = 0;
 const RAW = 1;
 const DISCARD = 2;
 
-/** What the framing loop reports when it took a `>` as the prompt, in place of a line's end. */
-const PROMPT_FRAMED = -2;
-
-const UNDECIDED = -1;
-const NOT_RECORD = 0;
-const RECORD = 1;
-
-// Bytes below 0x0E include CR and LF; a word holding none of them is skipped whole.
-const BELOW_0E = 0x0e0e0e0e;
-const HIGH_BITS = 0x80808080 | 0;
-const QUOTES = 0x22222222;
-const CRS = 0x0d0d0d0d;
-const LFS = 0x0a0a0a0a;
-const SEVEN_FS = 0x7f7f7f7f;
-const ONES = 0x01010101;
-
 /**
  * Frames the ring's bytes: CR- or LF-terminated lines (so CRLF, bare LF and stray CR all work,
  * and empty lines vanish), the `>` prompt that has no line end, and exact-length raw reads whose
@@ -43,22 +38,15 @@ const ONES = 0x01010101;
  * first quote, because the quoted payload after it may contain line ends and is read by length.
  */
 export class Scanner implements ByteRing {
-  // Hot fields first, in the order a line's pass reads them: XS finds an instance's properties
+  // Hot fields first, in the order a read's pass uses them: XS finds an instance's properties
   // by walking them in order.
   head: number;
   tail: number;
   private mode = LINE;
   readonly bytes: Uint8Array;
-  private record = UNDECIDED;
-  // The record prefix's first two bytes (-1: none), so most lines are told apart without comparing it all.
-  private prefix0 = -1;
-  private prefix1 = -1;
-  /**
-   * How many bytes of the partial line at `ring.head` are known to hold no line end. Relative to
-   * the head, so it stays right when the engine compacts the ring.
-   */
-  private scanned = 0;
+  /** Views `bytes`' buffer whole; the line state is its words from `stateAt` (see kernel-abi.ts). */
   private readonly words: Int32Array;
+  private readonly stateAt: number;
   private readonly sink: ScanSink;
   readonly base: number;
   readonly capacity: number;
@@ -70,36 +58,40 @@ export class Scanner implements ByteRing {
   private rawSkipLineEnds = false;
   /** A feed is framing: input that arrives meanwhile (a port answering inside `write`) is appended. */
   feeding = false;
-  /** Set by the command channel while a command waits for `>`. */
-  promptWanted = false;
-  private prefixLast = -1;
-  private recordPrefix: Uint8Array | null = null;
   private dropped = 0;
   /** Lines dropped for exceeding the ring. */
   overflows = 0;
 
-  /**
-   * `words` views the same buffer as `bytes`, whole: the line-end search reads whole words, up
-   * to the one holding the region's last byte (the engine's buffer is a multiple of 4 long).
-   */
-  constructor(bytes: Uint8Array, base: number, capacity: number, sink: ScanSink, words: Int32Array) {
+  /** `words` views the same buffer as `bytes`; `stateAt` is where STATE_WORDS of it are the scanner's. */
+  constructor(bytes: Uint8Array, base: number, capacity: number, sink: ScanSink, words: Int32Array, stateAt: number) {
     this.head = base;
     this.tail = base;
     this.sink = sink;
     this.bytes = bytes;
+    this.words = words;
+    this.stateAt = stateAt;
     this.base = base;
     this.capacity = capacity;
     this.limit = base + capacity;
     this.compactAt = base + (capacity >> 1);
-    this.words = words;
+    this.clearLine();
+  }
+
+  /** Set by the command channel while a command waits for `>`; framing the prompt clears it. */
+  get promptWanted(): boolean {
+    return this.words[this.stateAt + STATE_PROMPT_WANTED] !== 0;
+  }
+
+  set promptWanted(wanted: boolean) {
+    this.words[this.stateAt + STATE_PROMPT_WANTED] = wanted ? 1 : 0;
   }
 
   /** Lines starting with `prefix` end at their first `"` (or line end) instead. Start-up only. */
   setRecordPrefix(prefix: Uint8Array): void {
-    this.recordPrefix = prefix;
-    this.prefix0 = prefix.length > 0 ? prefix[0]! : -1;
-    this.prefix1 = prefix.length > 1 ? prefix[1]! : -1;
-    this.prefixLast = prefix.length > 0 ? prefix[prefix.length - 1]! : -1;
+    if (prefix.length > PREFIX_MAX) throw new Error(`record prefix longer than ${PREFIX_MAX} bytes`);
+    const at = (this.stateAt + STATE_PREFIX) << 2;
+    for (let i = 0; i < prefix.length; i++) this.bytes[at + i] = prefix[i]!;
+    this.words[this.stateAt + STATE_PREFIX_LENGTH] = prefix.length;
   }
 
   /**
@@ -123,8 +115,7 @@ export class Scanner implements ByteRing {
     this.rawSink = null;
     this.rawRemaining = 0;
     this.head = at;
-    this.scanned = 0;
-    this.record = UNDECIDED;
+    this.clearLine();
   }
 
   /** Forgets any partial line or raw read (after a modem reset). */
@@ -132,9 +123,14 @@ export class Scanner implements ByteRing {
     this.mode = LINE;
     this.rawSink = null;
     this.rawRemaining = 0;
-    this.record = UNDECIDED;
     this.promptWanted = false;
-    this.scanned = 0;
+    this.clearLine();
+  }
+
+  /** Forgets what was learnt of a partial line. */
+  private clearLine(): void {
+    this.words[this.stateAt + STATE_SCANNED] = 0;
+    this.words[this.stateAt + STATE_RECORD] = RECORD_UNDECIDED;
   }
 
   /**
@@ -148,11 +144,11 @@ export class Scanner implements ByteRing {
    * join it where it is, without a copy, and the room after the tail stays ample for input that
    * arrives during the framing (a port answering inside `write`), which can only join there.
    *
-   * The state it walks is kept in locals: XS reads a local for a fraction of what a property
-   * costs. Only the head is written back before each sink call (a sink may read it), and only
-   * the tail and the mode are read again after one (a sink may append input, or ask for a raw
-   * read). No try/finally (it costs XS more than the rest of a read): a sink that throws leaves
-   * `feeding` set, which only the engine's `receive` reads, and clears.
+   * Lines are framed by `frameLine`, native code on the device. The head, tail and mode are
+   * kept in locals between sink calls; only the head is written back before each (a sink may
+   * read it), and only the tail and the mode are read again after one (a sink may append
+   * input, or ask for a raw read). No try/finally (it costs XS more than the rest of a read): a
+   * sink that throws leaves `feeding` set, which only the engine's `receive` reads, and clears.
    */
   feed(from: number, count: number): number {
     const b = this.bytes;
@@ -177,141 +173,52 @@ export class Scanner implements ByteRing {
     this.tail = tail;
     this.feeding = true;
     const words = this.words;
+    const stateAt = this.stateAt;
     const sink = this.sink;
-    const prefix0 = this.prefix0;
-    const prefix1 = this.prefix1;
     let mode = this.mode;
-    // Only a line left partial by the last read can have these set; every other starts undecided and unscanned.
-    let record = this.record;
-    let scanned = this.scanned;
-    // Whether the fields still hold the partial line's state: cleared once that line is framed.
-    let partial = record !== UNDECIDED || scanned !== 0;
-    frame: for (;;) {
-      if (mode !== LINE) {
-        if (mode === RAW) {
-          if (head < tail && this.rawSkipLineEnds) {
-            while (head < tail && (b[head] === CR || b[head] === LF)) head++;
-            if (head < tail) this.rawSkipLineEnds = false;
-          }
-          if (head >= tail) {
-            this.head = head;
-            break frame;
-          }
-          let n = tail - head;
-          const due = this.rawRemaining;
-          if (n > due) n = due;
-          const raw = this.rawSink!;
-          this.head = head + n;
-          this.rawRemaining = due - n;
-          if (due === n) {
-            this.mode = LINE;
-            this.rawSink = null;
-          }
-          raw.onRaw(b, head, head + n, due - n);
+    for (;;) {
+      if (mode === LINE) {
+        const r = frameLine(b, words, stateAt, head, tail);
+        if (r < 0) {
+          // Nothing more to frame: a partial line (or none) from `-1 - r` on.
+          head = -1 - r;
+          if (tail - head >= this.capacity) head = this.overflowed(head, tail);
+          this.head = head;
+          break;
+        }
+        if (r < 0x10000) {
+          this.head = r + 1;
+          sink.prompt();
         } else {
-          this.head = head;
-          if (head >= tail) break frame;
-          this.runDiscard(head, tail);
+          const end = r & 0x7fff;
+          // A record header leaves its opening quote in the ring for the raw read that follows.
+          this.head = (r & FRAMED_RECORD) !== 0 ? end : end + 1;
+          sink.line(b, r >>> 16, end);
         }
-        // (The line state is already clear: a raw read follows a framed line, and a dropped
-        // line clears it when it starts being dropped.)
-        head = this.head;
-        tail = this.tail;
-        mode = this.mode;
-        continue;
-      }
-      // Line ends, and the space a modem may put after `>`, never start a line: skip them
-      // here, a byte at a time on locals, rather than one pass of this loop each.
-      let c = 0;
-      while (head < tail) {
-        c = b[head]!;
-        if (c > SPACE || (c !== LF && c !== CR && c !== SPACE)) break;
-        head++;
-      }
-      // (A partial line starts with none of them, so this never moves past bytes `scanned` counts.)
-      if (head >= tail) {
-        this.head = head;
-        break frame;
-      }
-      // The end of what is framed next (PROMPT_FRAMED for the prompt), and where input goes on.
-      let t: number;
-      let next: number;
-      if (c === PROMPT && this.promptWanted) {
-        t = PROMPT_FRAMED;
-        next = head + 1;
+      } else if (mode === RAW) {
+        if (head < tail && this.rawSkipLineEnds) {
+          while (head < tail && (b[head] === CR || b[head] === LF)) head++;
+          if (head < tail) this.rawSkipLineEnds = false;
+        }
+        if (head >= tail) {
+          this.head = head;
+          break;
+        }
+        let n = tail - head;
+        const due = this.rawRemaining;
+        if (n > due) n = due;
+        const raw = this.rawSink!;
+        this.head = head + n;
+        this.rawRemaining = due - n;
+        if (due === n) {
+          this.mode = LINE;
+          this.rawSink = null;
+        }
+        raw.onRaw(b, head, head + n, due - n);
       } else {
-        if (record === UNDECIDED) {
-          // Most lines differ from the prefix in their first two bytes; only the rest compare fully.
-          if (c !== prefix0 || (prefix1 >= 0 && tail - head >= 2 && b[head + 1] !== prefix1)) record = NOT_RECORD;
-          else {
-            const prefix = this.recordPrefix!;
-            const n = prefix.length;
-            // Lines that share the prefix's start (`+MQTTPUB:`, `+MQTTMSGI:`) mostly differ at its
-            // end or in its middle.
-            if (tail - head >= n) {
-              record =
-                b[head + n - 1] === this.prefixLast && b[head + (n >> 1)] === prefix[n >> 1] && matches(b, head, prefix) ? RECORD : NOT_RECORD;
-            }
-          }
-        }
-        const from = head + scanned;
-        t = -1;
-        if (record !== RECORD) {
-          // The first CR or LF, four bytes per step through `words` (inline: this is every line's
-          // search). A word holding no byte below 0x0E holds neither.
-          if (from < tail) {
-            let i = from & ~3;
-            // 0x7F is neither below 0x0E nor a line end, and borrows nothing from the byte above it.
-            let w = words[i >> 2]! | (SEVEN_FS & ((1 << ((from & 3) << 3)) - 1));
-            for (;;) {
-              if (((w - BELOW_0E) & ~w & HIGH_BITS) !== 0) {
-                const cr = w ^ CRS;
-                const lf = w ^ LFS;
-                const z = (((cr - ONES) & ~cr) | ((lf - ONES) & ~lf)) & HIGH_BITS;
-                if (z !== 0) {
-                  const low = z & -z;
-                  const k = i + (low === 0x80 ? 0 : low === 0x8000 ? 1 : low === 0x800000 ? 2 : 3);
-                  // The word may run past `tail`, into bytes that are not input.
-                  if (k < tail) t = k;
-                  break;
-                }
-              }
-              i += 4;
-              if (i >= tail) break;
-              w = words[i >> 2]!;
-            }
-          }
-        } else t = headerEnd(words, from, tail);
-        if (t < 0) {
-          scanned = tail - head;
-          if (scanned >= this.capacity) {
-            scanned = 0;
-            this.mode = DISCARD;
-            this.dropped = tail - head;
-            record = UNDECIDED;
-            this.overflows++;
-            head = tail;
-          }
-          this.head = head;
-          this.record = record;
-          this.scanned = scanned;
-          break frame;
-        }
-        // A record header leaves its opening quote in the ring for the raw read that follows.
-        next = record === RECORD && b[t] === QUOTE ? t : t + 1;
-      }
-      this.head = next;
-      if (partial) {
-        this.record = UNDECIDED;
-        this.scanned = 0;
-        partial = false;
-      }
-      record = UNDECIDED;
-      scanned = 0;
-      if (t !== PROMPT_FRAMED) sink.line(b, head, t);
-      else {
-        this.promptWanted = false;
-        sink.prompt();
+        this.head = head;
+        if (head >= tail) break;
+        this.runDiscard(head, tail);
       }
       head = this.head;
       tail = this.tail;
@@ -319,6 +226,15 @@ export class Scanner implements ByteRing {
     }
     this.feeding = false;
     return 0;
+  }
+
+  /** A line has filled the ring without ending: it is dropped up to its end. Returns the new head. */
+  private overflowed(head: number, tail: number): number {
+    this.clearLine();
+    this.mode = DISCARD;
+    this.dropped = tail - head;
+    this.overflows++;
+    return tail;
   }
 
   /** `feed` for bytes that do not fit after the ring's live bytes: a part at a time. */
@@ -351,8 +267,8 @@ export class Scanner implements ByteRing {
   }
 
   /**
-   * The rest of a line longer than the ring, dropped up to its end. A byte at a time: it is
-   * rare, and the framing loop's word search is written for lines.
+   * The rest of a line longer than the ring, dropped up to its end. A byte at a time here: it
+   * is rare.
    */
   private runDiscard(head: number, tail: number): void {
     const b = this.bytes;
@@ -367,43 +283,4 @@ export class Scanner implements ByteRing {
     this.mode = LINE;
     this.sink.overflow(this.dropped);
   }
-}
-
-function matches(b: Uint8Array, at: number, prefix: Uint8Array): boolean {
-  for (let i = 0; i < prefix.length; i++) if (b[at + i] !== prefix[i]) return false;
-  return true;
-}
-
-// Module functions rather than methods: XS reaches them through the closure, without walking
-// an instance's properties to find the method.
-
-/**
- * Index of the first `"`, CR or LF in b[from, to), or -1. Four bytes per step through `words`, a
- * view of the same bytes, as the framing loop's line-end search: word-aligned from the start,
- * the bytes of the first word before `from` made harmless, the exact byte found without a loop.
- */
-function headerEnd(words: Int32Array, from: number, to: number): number {
-  if (from >= to) return -1;
-  let i = from & ~3;
-  let w = words[i >> 2]! | (SEVEN_FS & ((1 << ((from & 3) << 3)) - 1));
-  for (;;) {
-    const q = w ^ QUOTES; // a zero byte where w has a quote
-    if ((((w - BELOW_0E) & ~w) | ((q - ONES) & ~q)) & HIGH_BITS) {
-      const cr = w ^ CRS;
-      const lf = w ^ LFS;
-      const z = (((cr - ONES) & ~cr) | ((lf - ONES) & ~lf) | ((q - ONES) & ~q)) & HIGH_BITS;
-      if (z !== 0) {
-        const k = i + byteIndex(z & -z);
-        return k < to ? k : -1;
-      }
-    }
-    i += 4;
-    if (i >= to) return -1;
-    w = words[i >> 2]!;
-  }
-}
-
-/** Which byte of a word a single 0x80 bit marks (the words are little-endian views of bytes). */
-function byteIndex(bit: number): number {
-  return bit === 0x80 ? 0 : bit === 0x8000 ? 1 : bit === 0x800000 ? 2 : 3;
 }

@@ -89,12 +89,19 @@ const STAND_INS: Record<string, string> = {
   "mc/config": "test/firmware/moddable/config.ts",
 };
 const TREE = join(ROOT, "build/xs/modules");
+/**
+ * The engine's kernels in TypeScript, and what XS builds import in their place: the C kernels
+ * compiled into the host, as on the device. CELLMQTT_KERNELS=ts keeps the TypeScript (to
+ * measure it); a test that compares the two imports both files by path.
+ */
+const KERNELS_TS = "at/kernels.ts";
+const NATIVE_KERNELS = join(ROOT, "test/xs/support/native-kernels.ts");
 
 /** Where the compiled form of source `file` goes: the same relative path, `.mjs`. */
-function compiledPath(file: string): string {
+function compiledPath(file: string, tree = TREE): string {
   // Sources outside the project (CELLMQTT_MODULES) keep their place below a folder of their own.
   const rel = relative(ROOT, file).split(/[\\/]/).map((part) => (part === ".." ? "_up" : part)).join("/");
-  return join(TREE, rel.replace(/\.[cm]?[jt]s$/, "") + ".mjs");
+  return join(tree, rel.replace(/\.[cm]?[jt]s$/, "") + ".mjs");
 }
 
 /**
@@ -103,13 +110,16 @@ function compiledPath(file: string): string {
  * returns the entry's path. Moddable's own modules resolve to stand-ins (STAND_INS). XS then loads them as a Moddable build does, one module at a time:
  * a module's top-level variables take stack slots only while its body runs. (One bundle would
  * hold every module's variables on the stack for as long as the script runs, several hundred
- * slots that a device never spends.) `cellmqtt/*` resolves to modules/*; `Buffer` (used by some
- * shared test fixtures) resolves to a small shim.
+ * slots that a device never spends.) `cellmqtt/*` resolves to modules/*, but for the engine's
+ * kernels (see KERNELS_TS); `Buffer` (used by some shared test fixtures) resolves to a small shim.
  */
 export async function compileTree(entry: string): Promise<string> {
   // CELLMQTT_MODULES points `cellmqtt/*` at another tree: to measure a proposed patch of
   // modules/ in a scratch copy without touching the work tree.
   const modules = resolve(process.env.CELLMQTT_MODULES ?? join(ROOT, "modules"));
+  const nativeKernels = process.env.CELLMQTT_KERNELS !== "ts";
+  const tree = nativeKernels ? TREE : `${TREE}-ts-kernels`;
+  const out = (file: string): string => compiledPath(file, tree);
   const pending = [resolve(entry)];
   const compiled = new Set<string>();
   const oneModule: Plugin = {
@@ -120,12 +130,16 @@ export async function compileTree(entry: string): Promise<string> {
         const standIn = STAND_INS[args.path];
         if (standIn !== undefined) {
           pending.push(join(ROOT, standIn));
-          return { path: compiledPath(join(ROOT, standIn)), external: true };
+          return { path: out(join(ROOT, standIn)), external: true };
         }
         const found = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: oneModule });
         if (found.errors.length > 0) return { errors: found.errors };
+        if (nativeKernels && found.path === join(modules, KERNELS_TS) && args.importer.startsWith(modules)) {
+          pending.push(NATIVE_KERNELS);
+          return { path: out(NATIVE_KERNELS), external: true };
+        }
         pending.push(found.path);
-        return { path: compiledPath(found.path), external: true };
+        return { path: out(found.path), external: true };
       });
     },
   };
@@ -134,7 +148,7 @@ export async function compileTree(entry: string): Promise<string> {
     compiled.add(file);
     await build({
       entryPoints: [file],
-      outfile: compiledPath(file),
+      outfile: out(file),
       bundle: true,
       format: "esm",
       target: "es2022",
@@ -148,7 +162,7 @@ export async function compileTree(entry: string): Promise<string> {
       legalComments: "none",
     });
   }
-  return compiledPath(resolve(entry));
+  return out(resolve(entry));
 }
 
 export interface HostRun {

@@ -9,6 +9,9 @@
  *   scriptArgs                array of the command-line arguments after the script path
  *   callgrindDump(phase)      under valgrind's callgrind, dumps the instruction counts since the
  *                             last dump as "phase N" and zeroes them; elsewhere does nothing
+ *   nativeKernels             the engine's C kernels (modules/at/native/kernels.c) as host
+ *                             functions, which the XS builds of the engine import in place of
+ *                             modules/at/kernels.ts, as a Moddable build does
  *
  * The built-ins are frozen before the script runs, as a Moddable build freezes them when it
  * preloads (every built-in prototype and namespace object): XS's lockdown() hardens every
@@ -31,6 +34,11 @@
 #include <valgrind/callgrind.h>
 #endif
 #endif
+
+/* Defined in modules/at/native/kernels.c. */
+extern void xs_cellmqtt_frame_line(xsMachine* the);
+extern void xs_cellmqtt_token_key(xsMachine* the);
+extern void xs_cellmqtt_digit_fields(xsMachine* the);
 
 /* Defined in xsLockdown.c. */
 extern void fx_harden(txMachine* the);
@@ -287,6 +295,14 @@ int main(int argc, char* argv[])
 		xsDefine(xsGlobal, xsID("callgrindDump"), xsVar(0), xsDontEnum);
 		xsVar(0) = xsNewHostFunction(xs_resetStackPeak, 0);
 		xsDefine(xsGlobal, xsID("xsResetStackPeak"), xsVar(0), xsDontEnum);
+		xsVar(0) = xsNewObject();
+		xsVar(1) = xsNewHostFunction(xs_cellmqtt_frame_line, 5);
+		xsDefine(xsVar(0), xsID("frameLine"), xsVar(1), xsDontEnum);
+		xsVar(1) = xsNewHostFunction(xs_cellmqtt_token_key, 4);
+		xsDefine(xsVar(0), xsID("tokenKey"), xsVar(1), xsDontEnum);
+		xsVar(1) = xsNewHostFunction(xs_cellmqtt_digit_fields, 4);
+		xsDefine(xsVar(0), xsID("digitFields"), xsVar(1), xsDontEnum);
+		xsDefine(xsGlobal, xsID("nativeKernels"), xsVar(0), xsDontEnum);
 		xsVar(0) = xsNewArray(0);
 		for (i = argi + 1; i < argc; i++) {
 			xsVar(1) = xsString(argv[i]);

@@ -1,0 +1,137 @@
+import { COLON, CR, LF, PROMPT, QUOTE, SPACE } from "./bytes.ts";
+import {
+  DIGIT_FIELDS_MAX,
+  FRAMED_RECORD,
+  MAX_TOKEN,
+  RECORD_NO,
+  RECORD_UNDECIDED,
+  RECORD_YES,
+  STATE_PREFIX,
+  STATE_PREFIX_LENGTH,
+  STATE_PROMPT_WANTED,
+  STATE_RECORD,
+  STATE_SCANNED,
+} from "./kernel-abi.ts";
+
+/**
+ * The engine's byte loops: framing a line, finding its token's key, reading a body of integers.
+ * Functions of a buffer and offsets alone, so that they can be native code: on Moddable builds
+ * the module `cellmqtt/at/kernels` is `native/kernels.c`, a line-for-line mirror of this file,
+ * and this TypeScript runs only where a JIT makes byte loops cheap (Node: the tests, the
+ * emulator, the command line). In XS each statement costs about as much as a C loop over a
+ * whole line, so these loops are where the device's instructions went.
+ *
+ * Offsets are byte offsets into `bytes`, the engine's whole buffer; the numbers both sides
+ * agree on are in kernel-abi.ts. This module exports the functions alone: it is what the
+ * native module replaces.
+ */
+
+/**
+ * Frames what starts at `head`: skips line ends (and the space a modem may put after `>`), then
+ * finds the end of the line, or takes `>` as the prompt while one is wanted. A line prefixed by
+ * the record prefix ends at its first quote (the quoted record after it is read by length), or
+ * at a line end. Returns:
+ *  - a line: `start << 16 | end`, with FRAMED_RECORD set for a record header (`end` is then its
+ *    quote); start is never 0, so a line is always >= 0x10000;
+ *  - the prompt: its offset (below 0x10000); the prompt is no longer wanted;
+ *  - nothing yet: `-1 - head`, where `head` is where the partial line starts (every byte before
+ *    it is consumed). What was searched is kept in the state, so the next call goes on from it.
+ */
+export function frameLine(bytes: Uint8Array, words: Int32Array, stateAt: number, head: number, tail: number): number {
+  let c = 0;
+  while (head < tail) {
+    c = bytes[head]!;
+    if (c !== LF && c !== CR && c !== SPACE) break;
+    head++;
+  }
+  if (head >= tail) return -1 - head;
+  if (c === PROMPT && words[stateAt + STATE_PROMPT_WANTED] !== 0) {
+    words[stateAt + STATE_PROMPT_WANTED] = 0;
+    return head;
+  }
+  let record = words[stateAt + STATE_RECORD]!;
+  if (record === RECORD_UNDECIDED) record = recordStart(bytes, words, stateAt, head, tail);
+  const scanned = words[stateAt + STATE_SCANNED]!;
+  let end = head + scanned;
+  while (end < tail) {
+    c = bytes[end]!;
+    if (c === CR || c === LF || (c === QUOTE && record === RECORD_YES)) break;
+    end++;
+  }
+  if (end >= tail) {
+    words[stateAt + STATE_SCANNED] = tail - head;
+    words[stateAt + STATE_RECORD] = record;
+    return -1 - head;
+  }
+  words[stateAt + STATE_SCANNED] = 0;
+  words[stateAt + STATE_RECORD] = RECORD_UNDECIDED;
+  return (head << 16) | end | (c === QUOTE ? FRAMED_RECORD : 0);
+}
+
+/** Whether the line at `head` starts with the record prefix: undecided while too few bytes are in. */
+function recordStart(bytes: Uint8Array, words: Int32Array, stateAt: number, head: number, tail: number): number {
+  const prefixAt = (stateAt + STATE_PREFIX) << 2;
+  const n = words[stateAt + STATE_PREFIX_LENGTH]!;
+  let i = 0;
+  while (i < n && head + i < tail) {
+    if (bytes[head + i] !== bytes[prefixAt + i]) return RECORD_NO;
+    i++;
+  }
+  return n === 0 ? RECORD_NO : i === n ? RECORD_YES : RECORD_UNDECIDED;
+}
+
+/**
+ * The key of the line `bytes[start, end)`'s token, found in `names` (entries of a length, a key
+ * and the name's bytes; a zero length ends them): returns `body << 8 | key + 1`, where `body` is
+ * where the text after the colon and its spaces starts. The token is the text before the line's
+ * first colon when that is among its first MAX_TOKEN bytes; a line as short without a colon is
+ * a token whole (`RDY`), with its body at its start. Key -1 (a result whose low byte is 0): no
+ * entry has the token, or the line has none.
+ */
+export function tokenKey(bytes: Uint8Array, start: number, end: number, names: Uint8Array): number {
+  const limit = end - start > MAX_TOKEN ? start + MAX_TOKEN : end;
+  let colon = start;
+  while (colon < limit && bytes[colon] !== COLON) colon++;
+  let body = start;
+  if (colon < limit) {
+    body = colon + 1;
+    while (body < end && bytes[body] === SPACE) body++;
+  } else if (limit !== end) return start << 8;
+  const n = colon - start;
+  for (let at = 0; names[at] !== 0; at += 2 + names[at]!) {
+    if (names[at] !== n) continue;
+    let i = 0;
+    while (i < n && bytes[start + i] === names[at + 2 + i]) i++;
+    if (i === n) return (body << 8) | (names[at + 1]! + 1);
+  }
+  return body << 8;
+}
+
+const INT_MAX = 0x7fffffff;
+
+/**
+ * A body of digits and commas only (`1,1`, `23,99`, `1,1,18,200,`): each field's value into
+ * `out` (-1 for an empty field or one past 2^31 - 1; past `out`'s end, none), and the count of
+ * fields. -1 if the body holds any other byte or more than DIGIT_FIELDS_MAX fields: the caller's
+ * general parser reads it then. `start < end`.
+ */
+export function digitFields(bytes: Uint8Array, start: number, end: number, out: Int32Array): number {
+  let n = 0;
+  let v = 0;
+  let from = start;
+  for (let i = start; i < end; i++) {
+    const d = bytes[i]! - 0x30;
+    if (d >= 0 && d <= 9) {
+      if (v <= INT_MAX) v = v * 10 + d;
+    } else if (d !== COMMA_DIGIT || n === DIGIT_FIELDS_MAX - 1) return -1;
+    else {
+      out[n++] = i > from && v <= INT_MAX ? v : -1;
+      v = 0;
+      from = i + 1;
+    }
+  }
+  out[n] = end > from && v <= INT_MAX ? v : -1;
+  return n + 1;
+}
+
+const COMMA_DIGIT = 0x2c - 0x30;

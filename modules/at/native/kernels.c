@@ -1,0 +1,202 @@
+/*
+ * The AT engine's byte loops in C: the module `cellmqtt/at/kernels` on Moddable builds. A
+ * line-for-line mirror of ../kernels.ts, which documents each function and runs where there is
+ * no native code (Node); the XS tests check that both give the same results.
+ *
+ * Each function reads the engine's buffer through its first argument, a Uint8Array over the
+ * whole buffer, so the data pointer is fetched once per call and nothing is allocated.
+ */
+#include <stdint.h>
+#include <string.h>
+#include "xsmc.h"
+
+#define CR 0x0d
+#define LF 0x0a
+#define SPACE 0x20
+#define QUOTE 0x22
+#define COMMA 0x2c
+#define COLON 0x3a
+#define PROMPT 0x3e
+
+#define STATE_SCANNED 0
+#define STATE_RECORD 1
+#define STATE_PROMPT_WANTED 2
+#define STATE_PREFIX_LENGTH 3
+#define STATE_PREFIX 4
+
+#define RECORD_UNDECIDED (-1)
+#define RECORD_NO 0
+#define RECORD_YES 1
+
+#define FRAMED_RECORD 0x8000
+#define MAX_BUFFER 0x8000
+#define MAX_TOKEN 24
+#define DIGIT_FIELDS_MAX 16
+#define INT_MAX_VALUE 0x7fffffff
+
+/* The buffer behind argument `i` (a typed array); throws if an offset could fall outside it. */
+static uint8_t *bufferArg(xsMachine *the, int i, xsUnsignedValue *size)
+{
+	void *data;
+	xsmcGetBufferWritable(xsArg(i), &data, size);
+	return (uint8_t *)data;
+}
+
+static int32_t offsetArg(xsMachine *the, int i, xsUnsignedValue size)
+{
+	xsIntegerValue v = xsmcToInteger(xsArg(i));
+	if ((v < 0) || ((xsUnsignedValue)v > size))
+		xsRangeError("offset %d outside the buffer", (int)v);
+	return (int32_t)v;
+}
+
+static int32_t readWord(const uint8_t *bytes, int32_t word)
+{
+	int32_t v;
+	memcpy(&v, bytes + (word << 2), 4);
+	return v;
+}
+
+static void writeWord(uint8_t *bytes, int32_t word, int32_t v)
+{
+	memcpy(bytes + (word << 2), &v, 4);
+}
+
+static int32_t recordStart(const uint8_t *bytes, int32_t stateAt, int32_t head, int32_t tail)
+{
+	const uint8_t *prefix = bytes + ((stateAt + STATE_PREFIX) << 2);
+	int32_t n = readWord(bytes, stateAt + STATE_PREFIX_LENGTH);
+	int32_t i = 0;
+	while ((i < n) && (head + i < tail)) {
+		if (bytes[head + i] != prefix[i])
+			return RECORD_NO;
+		i++;
+	}
+	return (n == 0) ? RECORD_NO : (i == n) ? RECORD_YES : RECORD_UNDECIDED;
+}
+
+/* frameLine(bytes, words, stateAt, head, tail) */
+void xs_cellmqtt_frame_line(xsMachine *the)
+{
+	xsUnsignedValue size;
+	uint8_t *bytes = bufferArg(the, 0, &size);
+	int32_t stateAt = xsmcToInteger(xsArg(2));
+	int32_t head = offsetArg(the, 3, size);
+	int32_t tail = offsetArg(the, 4, size);
+	int32_t c = 0, record, end;
+	if ((tail > MAX_BUFFER) || (stateAt < 0) || ((xsUnsignedValue)(stateAt + STATE_PREFIX + 4) << 2 > size))
+		xsRangeError("frameLine: state or ring outside what it addresses");
+	while (head < tail) {
+		c = bytes[head];
+		if ((c != LF) && (c != CR) && (c != SPACE))
+			break;
+		head++;
+	}
+	if (head >= tail) {
+		xsmcSetInteger(xsResult, -1 - head);
+		return;
+	}
+	if ((c == PROMPT) && (readWord(bytes, stateAt + STATE_PROMPT_WANTED) != 0)) {
+		writeWord(bytes, stateAt + STATE_PROMPT_WANTED, 0);
+		xsmcSetInteger(xsResult, head);
+		return;
+	}
+	record = readWord(bytes, stateAt + STATE_RECORD);
+	if (record == RECORD_UNDECIDED)
+		record = recordStart(bytes, stateAt, head, tail);
+	end = head + readWord(bytes, stateAt + STATE_SCANNED);
+	while (end < tail) {
+		c = bytes[end];
+		if ((c == CR) || (c == LF) || ((c == QUOTE) && (record == RECORD_YES)))
+			break;
+		end++;
+	}
+	if (end >= tail) {
+		writeWord(bytes, stateAt + STATE_SCANNED, tail - head);
+		writeWord(bytes, stateAt + STATE_RECORD, record);
+		xsmcSetInteger(xsResult, -1 - head);
+		return;
+	}
+	writeWord(bytes, stateAt + STATE_SCANNED, 0);
+	writeWord(bytes, stateAt + STATE_RECORD, RECORD_UNDECIDED);
+	xsmcSetInteger(xsResult, (head << 16) | end | ((c == QUOTE) ? FRAMED_RECORD : 0));
+}
+
+/* tokenKey(bytes, start, end, names) */
+void xs_cellmqtt_token_key(xsMachine *the)
+{
+	xsUnsignedValue size, namesSize;
+	const uint8_t *bytes = bufferArg(the, 0, &size);
+	int32_t start = offsetArg(the, 1, size);
+	int32_t end = offsetArg(the, 2, size);
+	const uint8_t *names = bufferArg(the, 3, &namesSize);
+	int32_t limit = (end - start > MAX_TOKEN) ? start + MAX_TOKEN : end;
+	int32_t colon = start, body = start, n, at, i;
+	if (start > end)
+		xsRangeError("tokenKey: start past end");
+	while ((colon < limit) && (bytes[colon] != COLON))
+		colon++;
+	if (colon < limit) {
+		body = colon + 1;
+		while ((body < end) && (bytes[body] == SPACE))
+			body++;
+	}
+	else if (limit != end) {
+		xsmcSetInteger(xsResult, start << 8);
+		return;
+	}
+	n = colon - start;
+	for (at = 0; ((xsUnsignedValue)at < namesSize) && (names[at] != 0); at += 2 + names[at]) {
+		if (names[at] != n)
+			continue;
+		if ((xsUnsignedValue)(at + 2 + n) > namesSize)
+			break;
+		i = 0;
+		while ((i < n) && (bytes[start + i] == names[at + 2 + i]))
+			i++;
+		if (i == n) {
+			xsmcSetInteger(xsResult, (body << 8) | (names[at + 1] + 1));
+			return;
+		}
+	}
+	xsmcSetInteger(xsResult, body << 8);
+}
+
+/*
+ * digitFields(bytes, start, end, out). The values are found first and stored after: a typed
+ * array of 32-bit elements has no byte buffer the xsmc API hands out, so each goes through
+ * the array's own setter (which ignores an index past its end).
+ */
+void xs_cellmqtt_digit_fields(xsMachine *the)
+{
+	xsUnsignedValue size;
+	const uint8_t *bytes = bufferArg(the, 0, &size);
+	int32_t start = offsetArg(the, 1, size);
+	int32_t end = offsetArg(the, 2, size);
+	int32_t values[DIGIT_FIELDS_MAX];
+	int32_t n = 0, from = start, i, d;
+	int64_t v = 0;
+	for (i = start; i < end; i++) {
+		d = bytes[i] - 0x30;
+		if ((d >= 0) && (d <= 9)) {
+			if (v <= INT_MAX_VALUE)
+				v = v * 10 + d;
+		}
+		else if ((bytes[i] != COMMA) || (n == DIGIT_FIELDS_MAX - 1)) {
+			xsmcSetInteger(xsResult, -1);
+			return;
+		}
+		else {
+			values[n++] = ((i > from) && (v <= INT_MAX_VALUE)) ? (int32_t)v : -1;
+			v = 0;
+			from = i + 1;
+		}
+	}
+	values[n++] = ((end > from) && (v <= INT_MAX_VALUE)) ? (int32_t)v : -1;
+	xsmcVars(1);
+	for (i = 0; i < n; i++) {
+		xsmcSetInteger(xsVar(0), values[i]);
+		xsmcSetIndex(xsArg(3), i, xsVar(0));
+	}
+	xsmcSetInteger(xsResult, n);
+}

@@ -1,0 +1,197 @@
+/**
+ * The engine's kernels in C (modules/at/native/kernels.c, compiled into this host as into a
+ * Moddable build) against their TypeScript (modules/at/kernels.ts, what Node runs): the same
+ * result and the same line state for every input of a fixed pseudo-random sequence, cut into
+ * reads at random, with and without a record prefix and a wanted prompt. And the C refuses
+ * offsets outside the buffer instead of reading past it.
+ */
+import * as ts from "../../../modules/at/kernels.ts";
+import {
+  FRAMED_RECORD,
+  STATE_PREFIX,
+  STATE_PREFIX_LENGTH,
+  STATE_PROMPT_WANTED,
+  STATE_RECORD,
+  STATE_SCANNED,
+  STATE_WORDS,
+  RECORD_UNDECIDED,
+} from "../../../modules/at/kernel-abi.ts";
+import * as native from "../support/native-kernels.ts";
+import { assert, assertEqual, budget, run, test } from "../harness.ts";
+
+type Kernels = typeof ts;
+
+let seed = 0x9e3779b9 | 0;
+function random(n: number): number {
+  seed ^= seed << 13;
+  seed ^= seed >>> 17;
+  seed ^= seed << 5;
+  return (seed >>> 0) % n;
+}
+
+function codes(s: string): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < s.length; i++) out.push(s.charCodeAt(i) & 0xff);
+  return out;
+}
+
+/** Bytes the framer tells apart, weighted towards what the modem sends. */
+const PIECES = ["\r\n", "\r", "\n", " ", ">", '"', "+MQTTREAD:", "+MQTTREAD: 1,", "+MQTTRE", "+MQTTPUB: 1,1", "OK", "x", "1", ",", "\u0000", "\u00ff", "+"];
+const STATE_AT = 4;
+const RING_AT = 64;
+const SIZE = 1024;
+
+/** One kernel set's buffer, with the scanner's line state at STATE_AT. */
+class Side {
+  readonly bytes = new Uint8Array(SIZE);
+  readonly words = new Int32Array(this.bytes.buffer);
+  constructor(readonly k: Kernels) {
+    this.words[STATE_AT + STATE_RECORD] = RECORD_UNDECIDED;
+  }
+  prefix(p: number[]): void {
+    for (let i = 0; i < p.length; i++) this.bytes[((STATE_AT + STATE_PREFIX) << 2) + i] = p[i]!;
+    this.words[STATE_AT + STATE_PREFIX_LENGTH] = p.length;
+  }
+  state(): string {
+    const w = this.words;
+    return `${w[STATE_AT + STATE_SCANNED]},${w[STATE_AT + STATE_RECORD]},${w[STATE_AT + STATE_PROMPT_WANTED]}`;
+  }
+}
+
+test("frameLine: C and TypeScript frame the same lines, prompts and partial lines, in any reads", () => {
+  let lines = 0;
+  let prompts = 0;
+  let records = 0;
+  for (let round = 0; round < 300; round++) {
+    const input: number[] = [];
+    while (input.length < 200) input.push(...codes(PIECES[random(PIECES.length)]!));
+    const a = new Side(native);
+    const b = new Side(ts);
+    if (round % 4 !== 0) {
+      a.prefix(codes("+MQTTREAD:"));
+      b.prefix(codes("+MQTTREAD:"));
+    }
+    for (const s of [a, b]) for (let i = 0; i < input.length; i++) s.bytes[RING_AT + i] = input[i]!;
+    let head = RING_AT;
+    let tail = RING_AT;
+    const end = RING_AT + input.length;
+    while (tail < end) {
+      tail += 1 + random(24);
+      if (tail > end) tail = end;
+      if (random(3) === 0) {
+        a.words[STATE_AT + STATE_PROMPT_WANTED] = 1;
+        b.words[STATE_AT + STATE_PROMPT_WANTED] = 1;
+      }
+      for (;;) {
+        const what = `round ${round}, head ${head}, tail ${tail}`;
+        const r = a.k.frameLine(a.bytes, a.words, STATE_AT, head, tail);
+        assertEqual(r, b.k.frameLine(b.bytes, b.words, STATE_AT, head, tail), `frameLine result at ${what}`);
+        assertEqual(a.state(), b.state(), `line state after ${what}`);
+        if (r < 0) {
+          head = -1 - r;
+          break;
+        }
+        if (r < 0x10000) {
+          prompts++;
+          head = r + 1;
+        } else {
+          lines++;
+          // As the scanner does: a record header leaves its quote at the head.
+          if ((r & FRAMED_RECORD) !== 0) records++;
+          head = (r & FRAMED_RECORD) !== 0 ? r & 0x7fff : (r & 0x7fff) + 1;
+        }
+      }
+    }
+  }
+  assert(lines > 2000 && prompts > 100 && records > 50, `too few of each: ${lines} lines, ${prompts} prompts, ${records} records`);
+});
+
+/** Names as TokenTable keeps them: a length, a key, the bytes; a zero length ends them. */
+function names(list: string[]): Uint8Array {
+  const out: number[] = [];
+  list.forEach((name, key) => out.push(name.length, key, ...codes(name)));
+  out.push(0);
+  return Uint8Array.from(out);
+}
+
+test("tokenKey: C and TypeScript find the same key and body for any line", () => {
+  const table = names(["OK", "ERROR", "+CME ERROR", "+CSQ", "+MQTTPUB", "+MQTTMSG", "+MQTTMSGI", "+MQTTREAD", "RDY", "+A_TOKEN_OF_24_BYTES_XXX"]);
+  const bytes = new Uint8Array(256);
+  const parts = ["+", "MQTT", "PUB", "MSG", "I", ":", " ", "1", ",", "OK", "RDY", "ERROR", "+CME ERROR", "+CSQ", "x", "_XXX", "+A_TOKEN_OF_24_BYTES"];
+  let found = 0;
+  for (let round = 0; round < 4000; round++) {
+    let s: number[] = [];
+    const n = random(8);
+    for (let i = 0; i <= n; i++) s = s.concat(codes(parts[random(parts.length)]!));
+    const start = 8 + random(4);
+    for (let i = 0; i < s.length; i++) bytes[start + i] = s[i]!;
+    const end = start + s.length;
+    const r = native.tokenKey(bytes, start, end, table);
+    assertEqual(r, ts.tokenKey(bytes, start, end, table), `tokenKey of ${JSON.stringify(String.fromCharCode(...s))}`);
+    if ((r & 0xff) !== 0) found++;
+  }
+  assert(found > 150, `too few lines had a known token: ${found}`);
+});
+
+test("digitFields: C and TypeScript read the same values, or both decline", () => {
+  const bytes = new Uint8Array(128);
+  const parts = ["0", "1", "9", "42", "2147483647", "2147483648", "99999999999", ",", ",", " ", "x"];
+  let read = 0;
+  for (let round = 0; round < 4000; round++) {
+    let s: number[] = [];
+    const n = random(20);
+    for (let i = 0; i <= n; i++) s = s.concat(codes(parts[random(round % 2 === 0 ? 8 : parts.length)]!));
+    if (s.length > 100) s = s.slice(0, 100);
+    for (let i = 0; i < s.length; i++) bytes[4 + i] = s[i]!;
+    const a = new Int32Array(8).fill(-7);
+    const b = new Int32Array(8).fill(-7);
+    const what = JSON.stringify(String.fromCharCode(...s));
+    const r = native.digitFields(bytes, 4, 4 + s.length, a);
+    assertEqual(r, ts.digitFields(bytes, 4, 4 + s.length, b), `digitFields count of ${what}`);
+    for (let k = 0; k < r && k < 8; k++) assertEqual(a[k], b[k], `digitFields value ${k} of ${what}`);
+    if (r > 0) read++;
+  }
+  assert(read > 1000, `too few bodies were read: ${read}`);
+});
+
+test("the C kernels refuse offsets outside the buffer", () => {
+  const bytes = new Uint8Array(64);
+  const words = new Int32Array(bytes.buffer);
+  const table = names(["OK"]);
+  const calls: [string, () => unknown][] = [
+    ["frameLine tail", () => native.frameLine(bytes, words, 0, 16, 65)],
+    ["frameLine head", () => native.frameLine(bytes, words, 0, -1, 8)],
+    ["frameLine state", () => native.frameLine(bytes, words, 60, 0, 8)],
+    ["tokenKey end", () => native.tokenKey(bytes, 0, 65, table)],
+    ["digitFields end", () => native.digitFields(bytes, 0, 100, new Int32Array(4))],
+  ];
+  for (const [what, call] of calls) {
+    let thrown: unknown = null;
+    try {
+      call();
+    } catch (e) {
+      thrown = e;
+    }
+    assert(thrown instanceof RangeError, `${what}: expected a RangeError, got ${String(thrown)}`);
+  }
+});
+
+const STATE_BYTES = STATE_WORDS << 2;
+
+budget("kernels (C): frameLine over an OK line, tokenKey and digitFields over a +MQTTPUB line", () => {
+  const bytes = new Uint8Array(256);
+  const words = new Int32Array(bytes.buffer);
+  words[STATE_AT + STATE_RECORD] = RECORD_UNDECIDED;
+  const table = names(["OK", "+MQTTPUB"]);
+  const line = codes("\r\nOK\r\n+MQTTPUB: 1,1\r\n");
+  for (let i = 0; i < line.length; i++) bytes[STATE_BYTES + 64 + i] = line[i]!;
+  const at = STATE_BYTES + 64;
+  const out = new Int32Array(4);
+  return () => {
+    native.frameLine(bytes, words, STATE_AT, at, at + 6);
+    native.tokenKey(bytes, at + 6, at + 19, table);
+    native.digitFields(bytes, at + 16, at + 19, out);
+  };
+});
+
+run();
