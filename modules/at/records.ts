@@ -77,15 +77,18 @@ export class RecordReader implements RawSink {
   header(bytes: Uint8Array, body: number, end: number, quoted: boolean): boolean {
     const v = this.values;
     const n = this.fields.ints(bytes, body, end, v);
-    if (n < 4 || n > 5 || v[0]! < 0 || v[1]! < 0 || v[2]! < 0 || v[3]! < 0 || (n === 5 && v[4]! !== -1)) {
+    // (Each value read once: a typed array's element costs XS several times a local.)
+    const id = v[0]!;
+    const qos = v[1]!;
+    const tlen = v[2]!;
+    const plen = v[3]!;
+    if (n < 4 || n > 5 || id < 0 || qos < 0 || tlen < 0 || plen < 0 || (n === 5 && v[4]! !== -1)) {
       if (!quoted) return false;
       // A record follows, but without lengths there is nothing to frame it by.
       this.listener.recordEnded(RECORD_MALFORMED, 0, 0);
       return true;
     }
-    const tlen = v[2]!;
-    const plen = v[3]!;
-    this.sink.onRecordStart(v[0]!, v[1]!, tlen, plen);
+    this.sink.onRecordStart(id, qos, tlen, plen);
     if (tlen === 0 && plen === 0 && !quoted) {
       this.sink.onRecordEnd(RECORD_NONE, this.bytes, this.topicAt, this.topicAt);
       return true;
@@ -116,6 +119,20 @@ export class RecordReader implements RawSink {
       return;
     }
     let i = start;
+    if (at === 0 && end - start >= payloadAt) {
+      // The opening quote, the topic and `","` in this piece, the usual case: each delimiter
+      // checked at its place, rather than a pass of the loop below per byte.
+      if (b[i] !== QUOTE) {
+        this.scanner.stopRaw(i);
+        this.finish(RECORD_MALFORMED);
+        return;
+      }
+      if (this.topicFits) b.copyWithin(this.topicAt, i + 1, i + 1 + tlen);
+      i += tlen + 1;
+      if (b[i] !== QUOTE || b[i + 1] !== COMMA || b[i + 2] !== QUOTE) this.bad = true;
+      i += 3;
+      at = payloadAt;
+    }
     while (i < end) {
       if (at === 0) {
         if (b[i] !== QUOTE) {
