@@ -1,5 +1,5 @@
 import { COMMA, DIGIT_0, DIGIT_9, LPAREN, MINUS, QUOTE, RPAREN, SPACE, codeAt } from "./bytes.ts";
-import { digitFields } from "./kernels.ts";
+import { digitFields, messageFields } from "./kernels.ts";
 
 /** Most fields any response of the dialect carries, with room to spare. */
 const MAX_FIELDS = 16;
@@ -122,113 +122,23 @@ export class Fields {
    * as `parse(bytes, start, end, 4)` followed by `int(0)`, `int(1)`, `start(2)`, `end(2)`,
    * `start(3)` and `end(3)`, left in `messageId`, `messageQos`, `topicStart`, `topicEnd`,
    * `payloadStart` and `payloadEnd` (properties, not six method calls and twelve span reads).
-   * Returns false, and the caller goes through `parse`, for anything else: a line outside the
-   * engine's buffer, a number that is not one (`1 2`, empty, over 2^31 - 1), a topic that does
+   * Returns false, and the caller goes through `parse`, for anything else: a number that is not one (`1 2`, empty, over 2^31 - 1), a topic that does
    * not close as `parse` closes it before a quoted payload, or a payload whose closing quote is
    * not the line's last byte. Spaces after commas pass, as in `parse`. After it `count` is 0,
    * so the per-field accessors see no stale ranges.
    */
   message(bytes: Uint8Array, start: number, end: number): boolean {
     this.count = 0;
-    if (bytes !== this.home || start >= end) return false;
-    const words = this.spans;
-    let i = start;
-    let w = 0;
-    let c = 0;
-    let id = -1;
-    let v = -1; // no digit yet
-    if (end - start >= 8) {
-      // The usual heads, `<digit>,<digit>,"` (the manual's) and `<digit>, <digit>, "`, told
-      // from two or three word reads: `lo` holds the body's bytes 0-3, `hi` bytes 4-7.
-      const k = start >> 2;
-      const s = (start & 3) << 3;
-      w = words[k + 1]!;
-      let lo = words[k]!;
-      let hi = w;
-      if (s !== 0) {
-        lo = (lo >>> s) | (w << (32 - s));
-        hi = (w >>> s) | (words[k + 2]! << (32 - s));
-      }
-      if ((lo & 0xff00ff00) === 0x2c002c00 && (hi & 0xff) === QUOTE) {
-        id = (lo & 0xff) - DIGIT_0;
-        v = ((lo >>> 16) & 0xff) - DIGIT_0;
-        i = start + 4;
-      } else if ((lo & 0xffff00) === 0x202c00 && (hi & 0xffffff) === 0x22202c) {
-        id = (lo & 0xff) - DIGIT_0;
-        v = (lo >>> 24) - DIGIT_0;
-        i = start + 6;
-      }
-      if (id >>> 0 > 9 || v >>> 0 > 9) {
-        // Neither head (or not digits where the digits go): the byte loop below reads it.
-        id = v = -1;
-        i = start;
-      }
-    }
-    if (id < 0) {
-      // The two numbers: spaces, digits, spaces, a comma; a byte at a time from word reads.
-      w = words[i >> 2]! >>> ((i & 3) << 3);
-      let d = 0;
-      let spaced = false; // spaces after the digits: another digit makes it not a number
-      for (;;) {
-        c = w & 0xff;
-        d = c - DIGIT_0;
-        if (d >>> 0 < 10) {
-          if (spaced) return false;
-          v = v < 0 ? d : v * 10 + d;
-        } else if (c === SPACE) spaced = v >= 0;
-        else if (c !== COMMA || v < 0 || v > INT_MAX) return false;
-        else if (id < 0) {
-          id = v;
-          v = -1;
-          spaced = false;
-        } else break;
-        if (++i === end) return false;
-        w = (i & 3) === 0 ? words[i >> 2]! : w >>> 8;
-      }
-      // The topic's opening quote, after spaces.
-      do {
-        if (++i === end) return false;
-        w = (i & 3) === 0 ? words[i >> 2]! : w >>> 8;
-        c = w & 0xff;
-      } while (c === SPACE);
-      if (c !== QUOTE) return false;
-    }
-    const topic = i + 1;
-    // The topic's closing quote, as `parse` finds it: the first quote followed (after spaces) by a comma
-    // and then (after spaces) a quote, a digit or the line end. Only a quote keeps this shape.
-    let close = 0;
-    for (;;) {
-      close = firstQuote(words, i + 1, end);
-      i = close + 1;
-      if (i >= end) return false;
-      w = words[i >> 2]! >>> ((i & 3) << 3);
-      c = w & 0xff;
-      while (c === SPACE) {
-        if (++i === end) return false;
-        w = (i & 3) === 0 ? words[i >> 2]! : w >>> 8;
-        c = w & 0xff;
-      }
-      if (c !== COMMA) {
-        i = close; // the search goes on after this quote (the byte here may be the next one)
-        continue;
-      }
-      do {
-        if (++i === end) return false; // `"t",` then spaces: `parse` splits here too
-        w = (i & 3) === 0 ? words[i >> 2]! : w >>> 8;
-        c = w & 0xff;
-      } while (c === SPACE);
-      if (c === QUOTE) break;
-      if ((c - DIGIT_0) >>> 0 < 10) return false; // `parse` closes the topic here, before a number
-      // Not a field boundary (and not a quote here): the search goes on after this byte.
-    }
-    // The payload runs to the line's last byte, a quote.
-    if (end - 1 <= i || bytes[end - 1] !== QUOTE) return false;
-    this.messageId = id;
-    this.messageQos = v;
-    this.topicStart = topic;
-    this.topicEnd = close;
-    this.payloadStart = i + 1;
-    this.payloadEnd = end - 1;
+    const spans = this.spans;
+    const at = this.at;
+    // The kernel leaves the six values where the spans go (none are valid while `count` is 0).
+    if (start >= end || messageFields(bytes, start, end, spans, at) === 0) return false;
+    this.messageId = spans[at]!;
+    this.messageQos = spans[at + 1]!;
+    this.topicStart = spans[at + 2]!;
+    this.topicEnd = spans[at + 3]!;
+    this.payloadStart = spans[at + 4]!;
+    this.payloadEnd = spans[at + 5]!;
     return true;
   }
 
@@ -451,22 +361,6 @@ function closingQuote(bytes: Uint8Array, words: Int32Array | null, from: number,
     c++;
   }
   return lastQuote(bytes, words, from, end);
-}
-
-/** The first quote in [from, end), or `end`; four bytes per step, as the comma search in `closingQuote`. */
-function firstQuote(words: Int32Array, from: number, end: number): number {
-  if (from >= end) return end;
-  let k = from >> 2;
-  let q = (words[k]! ^ QUOTES) | ((1 << ((from & 3) << 3)) - 1);
-  for (;;) {
-    q = (q - ONES) & ~q & HIGH_BITS;
-    if (q !== 0) {
-      const p = (k << 2) + ((q & 0x80) !== 0 ? 0 : (q & 0x8000) !== 0 ? 1 : (q & 0x800000) !== 0 ? 2 : 3);
-      return p < end ? p : end;
-    }
-    if (++k << 2 >= end) return end;
-    q = words[k]! ^ QUOTES;
-  }
 }
 
 /** The last quote in bytes[from, end), or `end` if there is none; through `words` four bytes per step. */

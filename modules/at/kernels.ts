@@ -1,4 +1,4 @@
-import { COLON, CR, LF, PROMPT, QUOTE, SPACE } from "./bytes.ts";
+import { COLON, COMMA, CR, LF, PROMPT, QUOTE, SPACE } from "./bytes.ts";
 import {
   DIGIT_FIELDS_MAX,
   FRAMED_RECORD,
@@ -14,7 +14,8 @@ import {
 } from "./kernel-abi.ts";
 
 /**
- * The engine's byte loops: framing a line, finding its token's key, reading a body of integers.
+ * The engine's byte loops: framing a line, finding its token's key, reading a body of integers
+ * or a mode-0 message.
  * Functions of a buffer and offsets alone, so that they can be native code: on Moddable builds
  * the module `cellmqtt/at/kernels` is `native/kernels.c`, a line-for-line mirror of this file,
  * and this TypeScript runs only where a JIT makes byte loops cheap (Node: the tests, the
@@ -134,4 +135,75 @@ export function digitFields(bytes: Uint8Array, start: number, end: number, out: 
   return n + 1;
 }
 
-const COMMA_DIGIT = 0x2c - 0x30;
+const COMMA_DIGIT = COMMA - 0x30;
+
+/**
+ * A mode-0 `+MQTTMSG` body, `<id>,<qos>,"<topic>","<payload>"` (spaces allowed after commas), in
+ * one pass: 1 with the id, the QoS and the topic's and payload's start and end in
+ * `out[at, at + 6)`,
+ * or 0 for any other shape (the caller's general parser reads it then). The topic closes where
+ * that parser closes a quoted field: at the first quote followed, after spaces, by a comma and,
+ * after spaces, a quote (a digit there closes it before a number: not this shape). The payload
+ * runs to the line's last byte, which must be a quote. `start < end`.
+ */
+export function messageFields(bytes: Uint8Array, start: number, end: number, out: Int32Array, at: number): number {
+  let i = start;
+  let c = 0;
+  let id = -1;
+  let v = -1; // no digit yet
+  let spaced = false; // spaces after the digits: another digit makes it not a number
+  // The two numbers, each ended by a comma.
+  for (;;) {
+    c = bytes[i]!;
+    const d = c - 0x30;
+    if (d >= 0 && d <= 9) {
+      if (spaced) return 0;
+      v = v < 0 ? d : v <= INT_MAX ? v * 10 + d : v;
+    } else if (c === SPACE) spaced = v >= 0;
+    else if (c !== COMMA || v < 0 || v > INT_MAX) return 0;
+    else if (id < 0) {
+      id = v;
+      v = -1;
+      spaced = false;
+    } else break;
+    if (++i === end) return 0;
+  }
+  // The topic's opening quote, after spaces.
+  do {
+    if (++i === end) return 0;
+    c = bytes[i]!;
+  } while (c === SPACE);
+  if (c !== QUOTE) return 0;
+  const topic = i + 1;
+  let close = 0;
+  for (;;) {
+    close = i + 1;
+    while (close < end && bytes[close] !== QUOTE) close++;
+    i = close + 1;
+    if (i >= end) return 0;
+    c = bytes[i]!;
+    while (c === SPACE) {
+      if (++i === end) return 0;
+      c = bytes[i]!;
+    }
+    if (c !== COMMA) {
+      i = close; // the search goes on after this quote
+      continue;
+    }
+    do {
+      if (++i === end) return 0; // `"t",` then spaces: the general parser splits here too
+      c = bytes[i]!;
+    } while (c === SPACE);
+    if (c === QUOTE) break;
+    if (c - 0x30 >= 0 && c - 0x30 <= 9) return 0; // the general parser closes the topic here, before a number
+    // Not a field boundary (and not a quote here): the search goes on after this byte.
+  }
+  if (end - 1 <= i || bytes[end - 1] !== QUOTE) return 0;
+  out[at] = id;
+  out[at + 1] = v;
+  out[at + 2] = topic;
+  out[at + 3] = close;
+  out[at + 4] = i + 1;
+  out[at + 5] = end - 1;
+  return 1;
+}

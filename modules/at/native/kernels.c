@@ -200,3 +200,86 @@ void xs_cellmqtt_digit_fields(xsMachine *the)
 	}
 	xsmcSetInteger(xsResult, n);
 }
+
+/* messageFields(bytes, start, end, out, at): as digitFields, the values go through the setter. */
+void xs_cellmqtt_message_fields(xsMachine *the)
+{
+	xsUnsignedValue size;
+	const uint8_t *bytes = bufferArg(the, 0, &size);
+	int32_t start = offsetArg(the, 1, size);
+	int32_t end = offsetArg(the, 2, size);
+	int32_t at = xsmcToInteger(xsArg(4));
+	int32_t i = start, c, d, id = -1, topic, close, k;
+	int64_t v = -1;
+	int spaced = 0;
+	int32_t values[6];
+	if (start >= end) {
+		xsmcSetInteger(xsResult, 0);
+		return;
+	}
+	for (;;) {
+		c = bytes[i];
+		d = c - 0x30;
+		if ((d >= 0) && (d <= 9)) {
+			if (spaced) goto no;
+			v = (v < 0) ? d : (v <= INT_MAX_VALUE) ? v * 10 + d : v;
+		}
+		else if (c == SPACE)
+			spaced = v >= 0;
+		else if ((c != COMMA) || (v < 0) || (v > INT_MAX_VALUE))
+			goto no;
+		else if (id < 0) {
+			id = (int32_t)v;
+			v = -1;
+			spaced = 0;
+		}
+		else
+			break;
+		if (++i == end) goto no;
+	}
+	do {
+		if (++i == end) goto no;
+		c = bytes[i];
+	} while (c == SPACE);
+	if (c != QUOTE) goto no;
+	topic = i + 1;
+	for (;;) {
+		close = i + 1;
+		while ((close < end) && (bytes[close] != QUOTE))
+			close++;
+		i = close + 1;
+		if (i >= end) goto no;
+		c = bytes[i];
+		while (c == SPACE) {
+			if (++i == end) goto no;
+			c = bytes[i];
+		}
+		if (c != COMMA) {
+			i = close;
+			continue;
+		}
+		do {
+			if (++i == end) goto no;
+			c = bytes[i];
+		} while (c == SPACE);
+		if (c == QUOTE)
+			break;
+		if ((c - 0x30 >= 0) && (c - 0x30 <= 9)) goto no;
+	}
+	if ((end - 1 <= i) || (bytes[end - 1] != QUOTE)) goto no;
+	values[0] = id;
+	values[1] = (int32_t)v;
+	values[2] = topic;
+	values[3] = close;
+	values[4] = i + 1;
+	values[5] = end - 1;
+	xsmcVars(1);
+	for (k = 0; k < 6; k++) {
+		xsmcSetInteger(xsVar(0), values[k]);
+		xsmcSetIndex(xsArg(3), at + k, xsVar(0));
+	}
+	xsmcSetInteger(xsResult, 1);
+	return;
+no:
+	xsmcSetInteger(xsResult, 0);
+}

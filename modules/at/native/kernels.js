@@ -2,3 +2,4 @@
 export function frameLine(bytes, words, stateAt, head, tail) @ "xs_cellmqtt_frame_line";
 export function tokenKey(bytes, start, end, names) @ "xs_cellmqtt_token_key";
 export function digitFields(bytes, start, end, out) @ "xs_cellmqtt_digit_fields";
+export function messageFields(bytes, start, end, out, at) @ "xs_cellmqtt_message_fields";

@@ -154,6 +154,33 @@ test("digitFields: C and TypeScript read the same values, or both decline", () =
   assert(read > 1000, `too few bodies were read: ${read}`);
 });
 
+test("messageFields: C and TypeScript take the same mode-0 bodies and find the same values", () => {
+  const bytes = new Uint8Array(160);
+  const parts = ["1", "0", "12", "2147483648", ",", ", ", " ", '"', '","', '", "', "a/b", "{", "}", ":", "x"];
+  const shapes = ['1,0,"a/b","hello"', '2, 1, "t", "{"on":true}"', '1,2,"","x"', '1,0,"a","b","c"', '1,0,"a", 7,"b"'];
+  let taken = 0;
+  for (let round = 0; round < 6000; round++) {
+    let s: number[];
+    if (round < shapes.length * 8) s = codes(shapes[round % shapes.length]!);
+    else {
+      s = codes(`${random(3)},${random(3) === 0 ? " " : ""}${random(3)},"`);
+      const n = random(12);
+      for (let i = 0; i < n; i++) s = s.concat(codes(parts[random(parts.length)]!));
+      if (random(2) === 0) s.push(0x22);
+    }
+    const start = 8 + random(4);
+    for (let i = 0; i < s.length; i++) bytes[start + i] = s[i]!;
+    const a = new Int32Array(10).fill(-7);
+    const b = new Int32Array(10).fill(-7);
+    const what = JSON.stringify(String.fromCharCode(...s));
+    const r = native.messageFields(bytes, start, start + s.length, a, 2);
+    assertEqual(r, ts.messageFields(bytes, start, start + s.length, b, 2), `messageFields of ${what}`);
+    for (let k = 0; k < 10; k++) assertEqual(a[k], b[k], `messageFields value ${k} of ${what}`);
+    taken += r;
+  }
+  assert(taken > 500, `too few bodies were taken: ${taken}`);
+});
+
 test("the C kernels refuse offsets outside the buffer", () => {
   const bytes = new Uint8Array(64);
   const words = new Int32Array(bytes.buffer);
@@ -164,6 +191,7 @@ test("the C kernels refuse offsets outside the buffer", () => {
     ["frameLine state", () => native.frameLine(bytes, words, 60, 0, 8)],
     ["tokenKey end", () => native.tokenKey(bytes, 0, 65, table)],
     ["digitFields end", () => native.digitFields(bytes, 0, 100, new Int32Array(4))],
+    ["messageFields end", () => native.messageFields(bytes, 0, 65, new Int32Array(6), 0)],
   ];
   for (const [what, call] of calls) {
     let thrown: unknown = null;

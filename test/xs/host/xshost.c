@@ -39,6 +39,7 @@
 extern void xs_cellmqtt_frame_line(xsMachine* the);
 extern void xs_cellmqtt_token_key(xsMachine* the);
 extern void xs_cellmqtt_digit_fields(xsMachine* the);
+extern void xs_cellmqtt_message_fields(xsMachine* the);
 
 /* Defined in xsLockdown.c. */
 extern void fx_harden(txMachine* the);
@@ -302,6 +303,8 @@ int main(int argc, char* argv[])
 		xsDefine(xsVar(0), xsID("tokenKey"), xsVar(1), xsDontEnum);
 		xsVar(1) = xsNewHostFunction(xs_cellmqtt_digit_fields, 4);
 		xsDefine(xsVar(0), xsID("digitFields"), xsVar(1), xsDontEnum);
+		xsVar(1) = xsNewHostFunction(xs_cellmqtt_message_fields, 5);
+		xsDefine(xsVar(0), xsID("messageFields"), xsVar(1), xsDontEnum);
 		xsDefine(xsGlobal, xsID("nativeKernels"), xsVar(0), xsDontEnum);
 		xsVar(0) = xsNewArray(0);
 		for (i = argi + 1; i < argc; i++) {

@@ -11,3 +11,4 @@ const native = (globalThis as unknown as { nativeKernels: typeof Kernels }).nati
 export const frameLine = native.frameLine;
 export const tokenKey = native.tokenKey;
 export const digitFields = native.digitFields;
+export const messageFields = native.messageFields;
