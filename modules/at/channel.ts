@@ -539,6 +539,8 @@ export class CommandChannel {
   /** Starts the next queued command if none is in flight, and writes what is due of the one in flight. */
   private pumpInStep(): void {
     let phase = this.phase;
+    let lineLength: number;
+    let data: number;
     if (phase === IDLE) {
       const first = this.first;
       if (this.count === 0 || this.encoding) return;
@@ -548,38 +550,49 @@ export class CommandChannel {
       this.current = this.owners[first]!;
       this.currentTag = table[r + TAG]!;
       this.currentKey = table[r + KEY]!;
-      this.lineLength = table[r + LINE_LENGTH]!;
-      const data = (this.dataLength = table[r + DATA_LENGTH]!);
+      this.lineLength = lineLength = table[r + LINE_LENGTH]!;
+      this.dataLength = data = table[r + DATA_LENGTH]!;
       if (data > 0) {
         this.scanner.promptWanted = true; // (`end` and `leaveStep` clear it)
         this.promptEarly = false;
       }
-      this.serial++;
-      this.sent = 0;
+      const serial = ++this.serial;
       // Due when the timer fires: no clock read per command.
       this.deadline = -1;
       this.timer.schedule(table[r + TIMEOUT]!);
-    }
-    const lineLength = this.lineLength;
-    if (phase === SENDING_LINE) {
       const budget = this.budget;
-      if (this.sent === 0 && budget >= lineLength) {
-        // The whole line in one write, the common case, without `write`'s loop.
-        const serial = this.serial;
+      if (budget >= lineLength) {
+        // The whole line in one write, the common case, without `write`'s loop or its count.
         this.budget = budget - lineLength;
-        this.sent = lineLength;
         this.tx.write(this.bytes, this.txHead, lineLength);
         if (this.serial !== serial || this.phase !== SENDING_LINE || this.step !== STEP_IN) return;
-      } else if (!this.write(this.bytes, this.txHead, lineLength)) return;
+        if (data === 0) {
+          this.phase = AWAITING_RESULT;
+          return;
+        }
+        if (!this.promptEarly) {
+          this.phase = AWAITING_PROMPT;
+          return;
+        }
+        // A port that answers inside `write` showed the prompt already: the payload follows.
+        this.phase = phase = SENDING_DATA;
+      }
       this.sent = 0;
-      if (this.dataLength === 0) {
+    } else {
+      lineLength = this.lineLength;
+      data = this.dataLength;
+    }
+    if (phase === SENDING_LINE) {
+      if (!this.write(this.bytes, this.txHead, lineLength)) return;
+      this.sent = 0;
+      if (data === 0) {
         this.phase = AWAITING_RESULT;
         return;
       }
       this.phase = phase = this.promptEarly ? SENDING_DATA : AWAITING_PROMPT;
     }
     if (phase === SENDING_DATA) {
-      if (!this.write(this.bytes, this.txHead + lineLength, this.dataLength)) return;
+      if (!this.write(this.bytes, this.txHead + lineLength, data)) return;
       this.phase = AWAITING_RESULT;
       if (this.overdue) {
         // The payload went out late: the result gets the command's full timeout from now.

@@ -198,6 +198,11 @@ function table(rows: string[][]): void {
 async function main(): Promise<number> {
   buildHost();
   const script = await compileTree(join(ROOT, "test/bench/xs/bench.xs.ts"));
+  // The same benchmark with the engine's kernels in TypeScript, as Node runs them: what the
+  // kernels in C save a device.
+  process.env.CELLMQTT_KERNELS = "ts";
+  const tsScript = await compileTree(join(ROOT, "test/bench/xs/bench.xs.ts"));
+  delete process.env.CELLMQTT_KERNELS;
 
   // 1. Same events, every byte hashed.
   const checkE = bench(plain(script, ["engine", "full"], BIG_HEAP), "transcript");
@@ -211,20 +216,24 @@ async function main(): Promise<number> {
   // 2. The measured runs: under callgrind when it is there (the XS counters come out the same).
   const hasValgrind = spawnSync("valgrind", ["--version"]).status === 0 && process.env.XS_BENCH_NO_CALLGRIND !== "1";
   let engine: Run;
+  let engineTs: Run;
   let stringSmall: Run;
   let stringBig: Run;
   if (hasValgrind) {
     mkdirSync(CG_DIR, { recursive: true });
-    [engine, stringSmall, stringBig] = await limit(2, [
+    [engine, stringSmall, stringBig, engineTs] = await limit(2, [
       () => callgrind(script, ["engine"], SMALL_HEAP, "engine"),
       () => callgrind(script, ["string"], SMALL_HEAP, "string"),
       () => callgrind(script, ["string"], BIG_HEAP, "string-big"),
+      () => callgrind(tsScript, ["engine", "transcript"], SMALL_HEAP, "engine-ts-kernels"),
     ]);
   } else {
     engine = plain(script, ["engine"], SMALL_HEAP);
+    engineTs = plain(tsScript, ["engine", "transcript"], SMALL_HEAP);
     stringSmall = plain(script, ["string"], SMALL_HEAP);
     stringBig = plain(script, ["string"], BIG_HEAP);
   }
+  const eTs = bench(engineTs, "transcript");
   const e = bench(engine, "transcript");
   const sGc = bench(stringSmall, "transcript");
   const s = bench(stringBig, "transcript");
@@ -236,17 +245,21 @@ async function main(): Promise<number> {
   const bytes = e.fed;
   const lines = e.lines;
   const perByte = (run: Run, b: Bench): number => instructions(run, b).get("")! / b.fed;
-  const cg = hasValgrind ? { engine: perByte(engine, e), stringSmall: perByte(stringSmall, sGc), stringBig: perByte(stringBig, s) } : null;
+  const cg = hasValgrind
+    ? { engine: perByte(engine, e), engineTs: perByte(engineTs, eTs), stringSmall: perByte(stringSmall, sGc), stringBig: perByte(stringBig, s) }
+    : null;
 
   const rows: string[][] = [
     ["", "AT engine", "string parser"],
     ["XS bytecodes per inbound byte", f1(e.bytecodes / bytes), f1(s.bytecodes / bytes)],
+    ["  same, the engine's kernels in TypeScript", f1(eTs.bytecodes / bytes), ""],
     ["slots allocated per line", f1(e.slots / lines), f1(s.slots / lines)],
     ["chunk bytes allocated per line", f1(e.chunkBytes / lines), f1(s.chunkBytes / lines)],
     ["GCs during the run (16K-slot, 256 KB heap)", String(e.gcs), String(sGc.gcs)],
   ];
   if (cg) {
     rows.push(["native instructions per byte (callgrind)", f0(cg.engine), f0(cg.stringSmall)]);
+    rows.push(["  same, the engine's kernels in TypeScript", f0(cg.engineTs), ""]);
     rows.push(["  same, string parser never collecting", "", f0(cg.stringBig)]);
   }
   table(rows);
