@@ -11,6 +11,15 @@ describe("bad input gets a clear outcome", () => {
     expect(r.engine.stats[4]).toBe(1);
   });
 
+  it("frames lines anywhere in a ring of nearly 32 KB, and refuses a ring past what its kernels address", () => {
+    const r = new Recorder({ rxCapacity: 30_000 });
+    r.feed([bytesOf("x".repeat(25_000) + "\r\n+MQTTBREAK: 1,1\r\n")]);
+    expect(r.events.length).toBe(2);
+    expect(r.events[0]).toBe(`notice unhandled line ${"x".repeat(25_000)}`);
+    expect(r.events[1]).toBe("urc +MQTTBREAK 1,1");
+    expect(() => new Recorder({ rxCapacity: 33_000 })).toThrow(/stageSize \+ rxCapacity must be below 32\d{3} bytes/);
+  });
+
   it("ignores NUL bytes and non-ASCII garbage, reporting them as unhandled, and an unrequested prompt as unmatched", () => {
     const r = new Recorder();
     r.feed([bytesOf("\x00\x00\xfe\xff garbage\r\n> \r\n+MQTTBREAK: 2,3\r\n")]);

@@ -106,6 +106,24 @@ test("frameLine: C and TypeScript frame the same lines, prompts and partial line
   assert(lines > 2000 && prompts > 100 && records > 50, `too few of each: ${lines} lines, ${prompts} prompts, ${records} records`);
 });
 
+test("frameLine packs offsets up to the end of the 32 KB it addresses", () => {
+  const line = codes("\r\n+MQTTBREAK: 1,1\r\n");
+  for (const at of [0x4000 - 3, 0x7fff - line.length]) {
+    const a = new Side(native);
+    const b = new Side(ts);
+    const size = at + line.length;
+    const big = [new Uint8Array(0x8000), new Uint8Array(0x8000)];
+    for (const [k, side] of [a, b].entries()) {
+      big[k]!.set(side.bytes.subarray(0, 64), 0);
+      for (let i = 0; i < line.length; i++) big[k]![at + i] = line[i]!;
+    }
+    const r = native.frameLine(big[0]!, new Int32Array(big[0]!.buffer), STATE_AT, at, size);
+    assertEqual(r, ts.frameLine(big[1]!, new Int32Array(big[1]!.buffer), STATE_AT, at, size), `frameLine at ${at}`);
+    assertEqual(r >>> 16, at + 2, `line start at ${at}`);
+    assertEqual(r & 0x7fff, size - 2, `line end at ${at}`);
+  }
+});
+
 /** Names as TokenTable keeps them: a length, a key, the bytes; a zero length ends them. */
 function names(list: string[]): Uint8Array {
   const out: number[] = [];
