@@ -193,7 +193,7 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
     const rx = align4(options.rxCapacity ?? 1024);
     const tx = align4(options.txCapacity ?? TX_CAPACITY);
     const ringAt = stageAt + stage;
-    if (ringAt + rx > MAX_BUFFER) throw new RangeError(`AtEngine: stageSize + rxCapacity must be below ${MAX_BUFFER - stageAt} bytes`);
+    if (ringAt + rx > MAX_BUFFER) throw new RangeError(`AtEngine: stageSize + rxCapacity must be at most ${MAX_BUFFER - stageAt} bytes`);
     const tableAt = (ringAt + rx) >> 2;
     const spansAt = tableAt + depth * RECORD_SIZE;
     const handlerAt = (spansAt + SPANS_SIZE) << 2;

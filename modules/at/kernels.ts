@@ -15,12 +15,11 @@ import {
 
 /**
  * The engine's byte loops: framing a line, finding its token's key, reading a body of integers
- * or a mode-0 message.
- * Functions of a buffer and offsets alone, so that they can be native code: on Moddable builds
- * the module `cellmqtt/at/kernels` is `native/kernels.c`, a line-for-line mirror of this file,
- * and this TypeScript runs only where a JIT makes byte loops cheap (Node: the tests, the
- * emulator, the command line). In XS each statement costs about as much as a C loop over a
- * whole line, so these loops are where the device's instructions went.
+ * or a mode-0 message. Functions of a buffer and offsets alone, so that they can be native
+ * code: on Moddable builds the module `cellmqtt/at/kernels` is `native/kernels.c`, a
+ * line-for-line mirror of this file, and this TypeScript runs only where a JIT makes byte loops
+ * cheap (Node: the tests, the emulator, the command line). In XS each statement costs about as
+ * much as a C loop over a whole line, so these loops are where the device's instructions went.
  *
  * Offsets are byte offsets into `bytes`, the engine's whole buffer; the numbers both sides
  * agree on are in kernel-abi.ts. This module exports the functions alone: it is what the
@@ -32,8 +31,8 @@ import {
  * finds the end of the line, or takes `>` as the prompt while one is wanted. A line prefixed by
  * the record prefix ends at its first quote (the quoted record after it is read by length), or
  * at a line end. Returns:
- *  - a line: `start << 16 | end`, with FRAMED_RECORD set for a record header (`end` is then its
- *    quote); start is never 0, so a line is always >= 0x10000;
+ *  - a line: `start << 16 | end` (both below MAX_BUFFER), with FRAMED_RECORD set for a record
+ *    header (`end` is then its quote); the ring never starts at 0, so a line is >= 0x10000;
  *  - the prompt: its offset (below 0x10000); the prompt is no longer wanted;
  *  - nothing yet: `-1 - head`, where `head` is where the partial line starts (every byte before
  *    it is consumed). What was searched is kept in the state, so the next call goes on from it.

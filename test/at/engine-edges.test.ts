@@ -17,7 +17,7 @@ describe("bad input gets a clear outcome", () => {
     expect(r.events.length).toBe(2);
     expect(r.events[0]).toBe(`notice unhandled line ${"x".repeat(25_000)}`);
     expect(r.events[1]).toBe("urc +MQTTBREAK 1,1");
-    expect(() => new Recorder({ rxCapacity: 33_000 })).toThrow(/stageSize \+ rxCapacity must be below 32\d{3} bytes/);
+    expect(() => new Recorder({ rxCapacity: 33_000 })).toThrow(/stageSize \+ rxCapacity must be at most 32\d{3} bytes/);
   });
 
   it("ignores NUL bytes and non-ASCII garbage, reporting them as unhandled, and an unrequested prompt as unmatched", () => {
