@@ -74,7 +74,10 @@ export type NoticeListener = (notice: number, bytes: Uint8Array, start: number, 
 export interface AtEngineOptions {
   tx: TxPort;
   clock: Clock;
-  /** Longest line the engine can hold (bytes). Length-bound reads are not limited by it. */
+  /**
+   * Longest line the engine can hold (bytes). Length-bound reads are not limited by it. With
+   * `stageSize`, at most MAX_BUFFER (32 KB) less a few words: the kernels address no further.
+   */
   rxCapacity?: number;
   /** Room for queued command lines and their data (bytes). */
   txCapacity?: number;
