@@ -46,7 +46,10 @@ export function frameLine(bytes: Uint8Array, words: Int32Array, stateAt: number,
   }
   if (head >= tail) return -1 - head;
   if (c === PROMPT && words[stateAt + STATE_PROMPT_WANTED] !== 0) {
+    // (A partial line that starts with `>` is the prompt once one is wanted: what was learnt of it goes.)
     words[stateAt + STATE_PROMPT_WANTED] = 0;
+    words[stateAt + STATE_SCANNED] = 0;
+    words[stateAt + STATE_RECORD] = RECORD_UNDECIDED;
     return head;
   }
   let record = words[stateAt + STATE_RECORD]!;

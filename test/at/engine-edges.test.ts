@@ -20,6 +20,15 @@ describe("bad input gets a clear outcome", () => {
     expect(() => new Recorder({ rxCapacity: 33_000 })).toThrow(/stageSize \+ rxCapacity must be at most 32\d{3} bytes/);
   });
 
+  it("a partial line taken for the prompt once one is wanted leaves nothing of itself to the next line", () => {
+    const r = new Recorder();
+    r.feed([bytesOf(">x")]); // no command waits for a prompt: a line so far
+    r.queue({ line: 'AT+MQTTPUB=1,"t",1,0,2', data: bytesOf("hi") });
+    r.feed([bytesOf("\r\nOK\r\n")]);
+    expect(r.uart.text()).toBe('AT+MQTTPUB=1,"t",1,0,2\rhi');
+    expect(r.events).toEqual(["response 1 ? x", "final 1 OK"]);
+  });
+
   it("ignores NUL bytes and non-ASCII garbage, reporting them as unhandled, and an unrequested prompt as unmatched", () => {
     const r = new Recorder();
     r.feed([bytesOf("\x00\x00\xfe\xff garbage\r\n> \r\n+MQTTBREAK: 2,3\r\n")]);

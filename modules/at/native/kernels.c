@@ -98,6 +98,8 @@ void xs_cellmqtt_frame_line(xsMachine *the)
 	}
 	if ((c == PROMPT) && (readWord(bytes, stateAt + STATE_PROMPT_WANTED) != 0)) {
 		writeWord(bytes, stateAt + STATE_PROMPT_WANTED, 0);
+		writeWord(bytes, stateAt + STATE_SCANNED, 0);
+		writeWord(bytes, stateAt + STATE_RECORD, RECORD_UNDECIDED);
 		xsmcSetInteger(xsResult, head);
 		return;
 	}
