@@ -198,7 +198,7 @@ void xs_cellmqtt_digit_fields(xsMachine *the)
 	xsmcVars(1);
 	for (i = 0; i < n; i++) {
 		xsmcSetInteger(xsVar(0), values[i]);
-		xsmcSetIndex(xsArg(3), i, xsVar(0));
+		xsmcSetIndex(xsArg(3), (xsIndex)i, xsVar(0));
 	}
 	xsmcSetInteger(xsResult, n);
 }
@@ -215,6 +215,8 @@ void xs_cellmqtt_message_fields(xsMachine *the)
 	int64_t v = -1;
 	int spaced = 0;
 	int32_t values[6];
+	if (at < 0)
+		xsRangeError("messageFields: negative index %d", (int)at);
 	if (start >= end) {
 		xsmcSetInteger(xsResult, 0);
 		return;
@@ -278,7 +280,7 @@ void xs_cellmqtt_message_fields(xsMachine *the)
 	xsmcVars(1);
 	for (k = 0; k < 6; k++) {
 		xsmcSetInteger(xsVar(0), values[k]);
-		xsmcSetIndex(xsArg(3), at + k, xsVar(0));
+		xsmcSetIndex(xsArg(3), (xsIndex)(at + k), xsVar(0));
 	}
 	xsmcSetInteger(xsResult, 1);
 	return;

@@ -199,7 +199,7 @@ test("messageFields: C and TypeScript take the same mode-0 bodies and find the s
   assert(taken > 500, `too few bodies were taken: ${taken}`);
 });
 
-test("the C kernels refuse offsets outside the buffer", () => {
+test("the C kernels refuse offsets outside the buffer, and a negative index", () => {
   const bytes = new Uint8Array(64);
   const words = new Int32Array(bytes.buffer);
   const table = names(["OK"]);
@@ -210,6 +210,7 @@ test("the C kernels refuse offsets outside the buffer", () => {
     ["tokenKey end", () => native.tokenKey(bytes, 0, 65, table)],
     ["digitFields end", () => native.digitFields(bytes, 0, 100, new Int32Array(4))],
     ["messageFields end", () => native.messageFields(bytes, 0, 65, new Int32Array(6), 0)],
+    ["messageFields index", () => native.messageFields(bytes, 0, 8, new Int32Array(6), -1)],
   ];
   for (const [what, call] of calls) {
     let thrown: unknown = null;
