@@ -541,6 +541,7 @@ export class CommandChannel {
     let phase = this.phase;
     let lineLength: number;
     let data: number;
+    let lineWritten = false;
     if (phase === IDLE) {
       const first = this.first;
       if (this.count === 0 || this.encoding) return;
@@ -562,33 +563,24 @@ export class CommandChannel {
       this.timer.schedule(table[r + TIMEOUT]!);
       const budget = this.budget;
       if (budget >= lineLength) {
-        // The whole line in one write, the common case, without `write`'s loop or its count.
+        // The whole line in one write, the common case, without `write`'s loop.
         this.budget = budget - lineLength;
         this.tx.write(this.bytes, this.txHead, lineLength);
         if (this.serial !== serial || this.phase !== SENDING_LINE || this.step !== STEP_IN) return;
-        if (data === 0) {
-          this.phase = AWAITING_RESULT;
-          return;
-        }
-        if (!this.promptEarly) {
-          this.phase = AWAITING_PROMPT;
-          return;
-        }
-        // A port that answers inside `write` showed the prompt already: the payload follows.
-        this.phase = phase = SENDING_DATA;
-      }
-      this.sent = 0;
+        lineWritten = true;
+      } else this.sent = 0;
     } else {
       lineLength = this.lineLength;
       data = this.dataLength;
     }
     if (phase === SENDING_LINE) {
-      if (!this.write(this.bytes, this.txHead, lineLength)) return;
+      if (!lineWritten && !this.write(this.bytes, this.txHead, lineLength)) return;
       this.sent = 0;
       if (data === 0) {
         this.phase = AWAITING_RESULT;
         return;
       }
+      // (`promptEarly`: a port that answers inside `write` showed the prompt already.)
       this.phase = phase = this.promptEarly ? SENDING_DATA : AWAITING_PROMPT;
     }
     if (phase === SENDING_DATA) {

@@ -111,6 +111,7 @@ export function tokenKey(bytes: Uint8Array, start: number, end: number, names: U
 }
 
 const INT_MAX = 0x7fffffff;
+const COMMA_DIGIT = COMMA - 0x30;
 
 /**
  * A body of digits and commas only (`1,1`, `23,99`, `1,1,18,200,`): each field's value into
@@ -137,7 +138,6 @@ export function digitFields(bytes: Uint8Array, start: number, end: number, out: 
   return n + 1;
 }
 
-const COMMA_DIGIT = COMMA - 0x30;
 
 /**
  * A mode-0 `+MQTTMSG` body, `<id>,<qos>,"<topic>","<payload>"` (spaces allowed after commas), in

@@ -119,30 +119,27 @@ export class RecordReader implements RawSink {
       return;
     }
     let i = start;
-    if (at === 0 && end - start >= payloadAt) {
-      // The opening quote, the topic and `","` in this piece, the usual case: each delimiter
-      // checked at its place, rather than a pass of the loop below per byte.
+    if (at === 0) {
+      // The opening quote, which a record's first piece starts with (its pieces are never empty).
       if (b[i] !== QUOTE) {
         this.scanner.stopRaw(i);
         this.finish(RECORD_MALFORMED);
         return;
       }
-      if (this.topicFits) b.copyWithin(this.topicAt, i + 1, i + 1 + tlen);
-      i += tlen + 1;
-      if (b[i] !== QUOTE || b[i + 1] !== COMMA || b[i + 2] !== QUOTE) this.bad = true;
-      i += 3;
-      at = payloadAt;
+      i++;
+      at = 1;
+      if (end - i >= tlen + 3) {
+        // The topic and `","` in this piece too, the usual case: each delimiter checked at its
+        // place, rather than a pass of the loop below per byte.
+        if (this.topicFits) b.copyWithin(this.topicAt, i, i + tlen);
+        i += tlen;
+        if (b[i] !== QUOTE || b[i + 1] !== COMMA || b[i + 2] !== QUOTE) this.bad = true;
+        i += 3;
+        at = payloadAt;
+      }
     }
     while (i < end) {
-      if (at === 0) {
-        if (b[i] !== QUOTE) {
-          this.scanner.stopRaw(i);
-          this.finish(RECORD_MALFORMED);
-          return;
-        }
-        i++;
-        at++;
-      } else if (at <= tlen) {
+      if (at <= tlen) {
         let n = end - i;
         if (n > tlen + 1 - at) n = tlen + 1 - at;
         if (this.topicFits) b.copyWithin(this.topicAt + at - 1, i, i + n);
