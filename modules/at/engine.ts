@@ -145,10 +145,7 @@ function align4(n: number): number {
 export class AtEngine implements ScanSink, ChannelListener, RecordListener {
   // Fields in the order the byte and line paths use them: XS finds an instance's properties by
   // walking them in order, so the hot ones come first.
-  /**
-   * Set whenever input may matter beyond its lines (see `watch`): when the channel leaves step
-   * and when a record opens. One field for `received` to test, instead of the two states.
-   */
+  /** Set when the channel leaves step: input then restarts the quiet it waits for (see `watch`). */
   private watching = false;
   private readonly scanner: Scanner;
   /** The whole buffer: counters, command table, stage, receive ring, transmit region. */
@@ -270,7 +267,7 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
     this.scanner.setRecordPrefix(ascii(prefix));
     this.recordKey = this.tokens.register(prefix.slice(0, colon));
     this.recordBody = prefix.length;
-    this.records = new RecordReader(this.bytes, this.topicAt, this.scanner, this.fields, sink, payloadMax, this);
+    this.records = new RecordReader(this.bytes, this.topicAt, this.scanner, this.fields, sink, payloadMax, this, this.clock, this.recordGapMs);
   }
 
   // ---- input ----
@@ -286,27 +283,10 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
     if (lost !== 0) this.drop(lost);
   }
 
-  /**
-   * Input arrived while it matters when it does: out of step (the channel waits for quiet), or
-   * in a record (whose bytes come in one run: after a silence they are not coming). Clears
-   * `watching` once neither is so.
-   */
+  /** Input arrived while out of step, where the channel waits for quiet; clears `watching` once back in step. */
   private watch(): void {
-    let watching = false;
-    if (this.channel.step !== STEP_IN) {
-      this.channel.heard();
-      watching = true;
-    }
-    const records = this.records;
-    if (records !== null && records.open) {
-      const now = this.clock.now();
-      if (now - records.heardAt > this.recordGapMs) records.cut();
-      else {
-        records.heardAt = now;
-        watching = true;
-      }
-    }
-    this.watching = watching;
+    if (this.channel.step !== STEP_IN) this.channel.heard();
+    else this.watching = false;
   }
 
   /**
@@ -439,13 +419,7 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
       this.final(key, bytes, body, end, start);
       return;
     }
-    if (key === this.recordKey && this.records!.header(bytes, body, end, bytes[end] === QUOTE)) {
-      if (this.records!.open) {
-        this.records!.heardAt = this.clock.now();
-        this.watching = true;
-      }
-      return;
-    }
+    if (key === this.recordKey && this.records!.header(bytes, body, end, bytes[end] === QUOTE)) return;
     const channel = this.channel;
     if (channel.step !== STEP_IN && this.outOfStep(key, bytes, start, body, end)) return;
     if (key < 0 && secretAt(bytes, start, end) >= 0) {

@@ -1,21 +1,27 @@
 import { COLON, COMMA, CR, LF, PROMPT, QUOTE, SPACE } from "./bytes.ts";
 import {
   DIGIT_FIELDS_MAX,
+  FRAMED_FULL,
+  FRAMED_NOTHING,
   FRAMED_RECORD,
   MAX_TOKEN,
   RECORD_NO,
   RECORD_UNDECIDED,
   RECORD_YES,
+  STATE_BASE,
+  STATE_HEAD,
+  STATE_LIMIT,
   STATE_PREFIX,
   STATE_PREFIX_LENGTH,
   STATE_PROMPT_WANTED,
   STATE_RECORD,
   STATE_SCANNED,
+  STATE_TAIL,
 } from "./kernel-abi.ts";
 
 /**
- * The engine's byte loops: framing a line, finding its token's key, reading a body of integers
- * or a mode-0 message. Functions of a buffer and offsets alone, so that they can be native
+ * The engine's byte loops: joining a read to the ring, framing a line, finding its token's key,
+ * reading a body of integers or a mode-0 message. Functions of a buffer and offsets alone, so that they can be native
  * code: on Moddable builds the module `cellmqtt/at/kernels` is `native/kernels.c`, a
  * line-for-line mirror of this file, and this TypeScript runs only where a JIT makes byte loops
  * cheap (Node: the tests, the emulator, the command line). In XS each statement costs about as
@@ -27,35 +33,67 @@ import {
  */
 
 /**
- * Frames what starts at `head`: skips line ends (and the space a modem may put after `>`), then
- * finds the end of the line, or takes `>` as the prompt while one is wanted. A line prefixed by
- * the record prefix ends at its first quote (the quoted record after it is read by length), or
- * at a line end. Returns:
+ * Joins `bytes[from, from + count)` (a host's read, outside the ring) to the ring's live bytes,
+ * as many as fit: returns how many did not (0 but when a line too long to frame yet fills the
+ * ring). The ring compacts instead of wrapping, so a line is always contiguous, and lazily: an
+ * empty ring starts over at its base, and the live bytes (an unfinished line, which is short) are
+ * moved back only once the ring is half used or the new bytes would not fit after them. Most
+ * reads then join the ring where it is, and the room after the tail stays ample for input that
+ * arrives while a line is handled (a port answering inside `write`), which can only join there.
+ */
+export function joinInput(bytes: Uint8Array, words: Int32Array, stateAt: number, from: number, count: number): number {
+  let head = words[stateAt + STATE_HEAD]!;
+  let tail = words[stateAt + STATE_TAIL]!;
+  const base = words[stateAt + STATE_BASE]!;
+  const limit = words[stateAt + STATE_LIMIT]!;
+  if (head === tail) head = tail = base;
+  else if (tail - base > (limit - base) >> 1 || count > limit - tail) {
+    bytes.copyWithin(base, head, tail);
+    tail -= head - base;
+    head = base;
+  }
+  const n = count < limit - tail ? count : limit - tail;
+  bytes.copyWithin(tail, from, from + n);
+  words[stateAt + STATE_HEAD] = head;
+  words[stateAt + STATE_TAIL] = tail + n;
+  return count - n;
+}
+
+/**
+ * Frames what starts at the ring's head: skips line ends (and the space a modem may put after
+ * `>`), then finds the end of the line, or takes `>` as the prompt while one is wanted. A line
+ * prefixed by the record prefix ends at its first quote (the quoted record after it is read by
+ * length), or at a line end. Consumes what it frames (the head moves past it; a record header
+ * leaves its quote) and returns:
  *  - a line: `start << 16 | end` (both below MAX_BUFFER), with FRAMED_RECORD set for a record
  *    header (`end` is then its quote); the ring never starts at 0, so a line is >= 0x10000;
  *  - the prompt: its offset (below 0x10000); the prompt is no longer wanted;
- *  - nothing yet: `-1 - head`, where `head` is where the partial line starts (every byte before
- *    it is consumed). What was searched is kept in the state, so the next call goes on from it.
+ *  - nothing yet: FRAMED_NOTHING; the partial line, if any, starts at the head, and what was
+ *    searched of it is kept in the state, so the next call goes on from it;
+ *  - FRAMED_FULL when that partial line fills the ring (the scanner drops it).
  */
-export function frameLine(bytes: Uint8Array, words: Int32Array, stateAt: number, head: number, tail: number): number {
+export function frameLine(bytes: Uint8Array, words: Int32Array, stateAt: number): number {
+  let head = words[stateAt + STATE_HEAD]!;
+  const tail = words[stateAt + STATE_TAIL]!;
   let c = 0;
   while (head < tail) {
     c = bytes[head]!;
     if (c !== LF && c !== CR && c !== SPACE) break;
     head++;
   }
-  if (head >= tail) return -1 - head;
-  if (c === PROMPT && words[stateAt + STATE_PROMPT_WANTED] !== 0) {
+  if (head < tail && c === PROMPT && words[stateAt + STATE_PROMPT_WANTED] !== 0) {
     // (A partial line that starts with `>` is the prompt once one is wanted: what was learnt of it goes.)
     words[stateAt + STATE_PROMPT_WANTED] = 0;
     words[stateAt + STATE_SCANNED] = 0;
     words[stateAt + STATE_RECORD] = RECORD_UNDECIDED;
+    words[stateAt + STATE_HEAD] = head + 1;
     return head;
   }
+  words[stateAt + STATE_HEAD] = head;
+  if (head >= tail) return FRAMED_NOTHING;
   let record = words[stateAt + STATE_RECORD]!;
   if (record === RECORD_UNDECIDED) record = recordStart(bytes, words, stateAt, head, tail);
-  const scanned = words[stateAt + STATE_SCANNED]!;
-  let end = head + scanned;
+  let end = head + words[stateAt + STATE_SCANNED]!;
   while (end < tail) {
     c = bytes[end]!;
     if (c === CR || c === LF || (c === QUOTE && record === RECORD_YES)) break;
@@ -64,11 +102,16 @@ export function frameLine(bytes: Uint8Array, words: Int32Array, stateAt: number,
   if (end >= tail) {
     words[stateAt + STATE_SCANNED] = tail - head;
     words[stateAt + STATE_RECORD] = record;
-    return -1 - head;
+    return tail - head >= words[stateAt + STATE_LIMIT]! - words[stateAt + STATE_BASE]! ? FRAMED_FULL : FRAMED_NOTHING;
   }
   words[stateAt + STATE_SCANNED] = 0;
   words[stateAt + STATE_RECORD] = RECORD_UNDECIDED;
-  return (head << 16) | end | (c === QUOTE ? FRAMED_RECORD : 0);
+  if (c === QUOTE) {
+    words[stateAt + STATE_HEAD] = end;
+    return (head << 16) | end | FRAMED_RECORD;
+  }
+  words[stateAt + STATE_HEAD] = end + 1;
+  return (head << 16) | end;
 }
 
 /** Whether the line at `head` starts with the record prefix: undecided while too few bytes are in. */

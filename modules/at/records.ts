@@ -1,5 +1,6 @@
 import { COMMA, CR, LF, QUOTE } from "./bytes.ts";
 import type { Fields } from "./fields.ts";
+import type { Clock } from "./port.ts";
 import { RECORD_CUT, RECORD_MALFORMED, RECORD_NONE, RECORD_OK, RECORD_TOO_LONG } from "./results.ts";
 import type { RawSink, Scanner } from "./scanner.ts";
 
@@ -42,15 +43,16 @@ export const TOPIC_ROOM = 256;
  * delimiter: the opening quote (without it there is no record: the bytes go back to the line
  * scanner), `","`, the closing quote and the line end after it. A record whose delimiters are
  * wrong is reported malformed and never delivered; one longer than the buffers is read past by
- * its length and reported. `open` stays true while its bytes are still due; the engine cuts a
- * record short if the line falls silent in the middle of it (`cut`), so a header with lengths
- * that never arrive cannot swallow the lines after it for ever.
+ * its length and reported. `open` stays true while its bytes are still due. A record's bytes
+ * come in one run: after a silence longer than `gapMs` in the middle of it they are not coming,
+ * so the record is cut there and what arrives next is framed as lines again; a header with
+ * lengths that never arrive cannot swallow the lines after it for ever.
  */
 export class RecordReader implements RawSink {
   /** A record's bytes are being read. */
   open = false;
-  /** When the record's last bytes arrived (kept by the engine). */
-  heardAt = 0;
+  /** When the record's header or its last bytes arrived. */
+  private heardAt = 0;
   private at = 0;
   private topicLength = 0;
   private payloadLength = 0;
@@ -67,6 +69,8 @@ export class RecordReader implements RawSink {
     private readonly sink: RecordSink,
     private readonly payloadMax: number,
     private readonly listener: RecordListener,
+    private readonly clock: Clock,
+    private readonly gapMs: number,
   ) {}
 
   /**
@@ -94,6 +98,7 @@ export class RecordReader implements RawSink {
       return true;
     }
     this.open = true;
+    this.heardAt = this.clock.now();
     this.at = 0;
     // On the header's line the lengths end with a comma before the quote; alone, without one.
     this.bad = quoted ? n !== 5 : n !== 4;
@@ -107,6 +112,14 @@ export class RecordReader implements RawSink {
   }
 
   onRaw(b: Uint8Array, start: number, end: number, remaining: number): void {
+    const now = this.clock.now();
+    if (now - this.heardAt > this.gapMs) {
+      // The line fell silent in the middle of the record: these bytes are no part of it.
+      this.scanner.stopRaw(start);
+      this.finish(RECORD_CUT);
+      return;
+    }
+    this.heardAt = now;
     const tlen = this.topicLength;
     const payloadAt = tlen + 4;
     const closeAt = payloadAt + this.payloadLength;
@@ -120,7 +133,9 @@ export class RecordReader implements RawSink {
     }
     let i = start;
     if (at === 0) {
-      // The opening quote, which a record's first piece starts with (its pieces are never empty).
+      // Only the line ends before the record so far: they count as hearing from it, no more.
+      if (i === end) return;
+      // The opening quote, which a record's first piece starts with.
       if (b[i] !== QUOTE) {
         this.scanner.stopRaw(i);
         this.finish(RECORD_MALFORMED);
@@ -174,7 +189,7 @@ export class RecordReader implements RawSink {
     if (remaining === 0) this.finish(RECORD_OK);
   }
 
-  /** Ends the record being read where it stands: the line fell silent, or the modem restarted. */
+  /** Ends the record being read where it stands: the modem restarted. */
   cut(): void {
     if (!this.open) return;
     this.scanner.stopRaw(this.scanner.head);

@@ -1,18 +1,24 @@
 import { CR, LF } from "./bytes.ts";
 import {
-  FRAMED_RECORD,
+  FRAMED_FULL,
   PREFIX_MAX,
   RECORD_UNDECIDED,
+  STATE_BASE,
+  STATE_HEAD,
+  STATE_LIMIT,
   STATE_PREFIX,
   STATE_PREFIX_LENGTH,
   STATE_PROMPT_WANTED,
   STATE_RECORD,
   STATE_SCANNED,
+  STATE_TAIL,
 } from "./kernel-abi.ts";
-import { frameLine } from "./kernels.ts";
-import type { ByteRing } from "./ring.ts";
+import { frameLine, joinInput } from "./kernels.ts";
 
-/** Receives a length-bound read, in pieces as the bytes arrive; `remaining` bytes are still to come. */
+/**
+ * Receives a length-bound read, in pieces as the bytes arrive; `remaining` bytes are still to
+ * come. A piece is empty only when line ends that `expectRaw` skips were all that arrived.
+ */
 export interface RawSink {
   onRaw(bytes: Uint8Array, start: number, end: number, remaining: number): void;
 }
@@ -32,27 +38,27 @@ const RAW = 1;
 const DISCARD = 2;
 
 /**
- * Frames the ring's bytes: CR- or LF-terminated lines (so CRLF, bare LF and stray CR all work,
- * and empty lines vanish), the `>` prompt that has no line end, and exact-length raw reads whose
- * bytes are never scanned. A "record" prefix (`+MQTTREAD:`) marks a header that ends at its
- * first quote, because the quoted payload after it may contain line ends and is read by length.
+ * Frames the receive ring's bytes: CR- or LF-terminated lines (so CRLF, bare LF and stray CR all
+ * work, and empty lines vanish), the `>` prompt that has no line end, and exact-length raw reads
+ * whose bytes are never scanned. A "record" prefix (`+MQTTREAD:`) marks a header that ends at
+ * its first quote, because the quoted payload after it may contain line ends and is read by
+ * length.
+ *
+ * The ring is a region of the engine's buffer that compacts instead of wrapping (see
+ * `joinInput`), so a line is always contiguous and no one handles a line split across a wrap
+ * point. Its head and tail live in the state words (kernel-abi.ts) with the partial line's
+ * state, so the kernels keep them: framing a line passes no offsets and writes none back.
  */
-export class Scanner implements ByteRing {
+export class Scanner {
   // Hot fields first, in the order a read's pass uses them: XS finds an instance's properties
   // by walking them in order.
-  head: number;
-  tail: number;
   private mode = LINE;
   readonly bytes: Uint8Array;
-  /** Views `bytes`' buffer whole; the line state is its words from `stateAt` (see kernel-abi.ts). */
+  /** Views `bytes`' buffer whole; the state is its words from `stateAt` (see kernel-abi.ts). */
   private readonly words: Int32Array;
   private readonly stateAt: number;
   private readonly sink: ScanSink;
-  readonly base: number;
   readonly capacity: number;
-  private readonly limit: number;
-  /** Past this tail, a feed moves a partial line back to the ring's start. */
-  private readonly compactAt: number;
   private rawRemaining = 0;
   private rawSink: RawSink | null = null;
   private rawSkipLineEnds = false;
@@ -62,19 +68,24 @@ export class Scanner implements ByteRing {
   /** Lines dropped for exceeding the ring. */
   overflows = 0;
 
-  /** `words` views the same buffer as `bytes`; `stateAt` is where STATE_WORDS of it are the scanner's. */
+  /**
+   * `words` views the same buffer as `bytes`; `stateAt` is where STATE_WORDS of it are the
+   * scanner's; the ring is `bytes[base, base + capacity)`.
+   */
   constructor(bytes: Uint8Array, base: number, capacity: number, sink: ScanSink, words: Int32Array, stateAt: number) {
-    this.head = base;
-    this.tail = base;
     this.sink = sink;
     this.bytes = bytes;
     this.words = words;
     this.stateAt = stateAt;
-    this.base = base;
     this.capacity = capacity;
-    this.limit = base + capacity;
-    this.compactAt = base + (capacity >> 1);
+    words[stateAt + STATE_HEAD] = words[stateAt + STATE_TAIL] = words[stateAt + STATE_BASE] = base;
+    words[stateAt + STATE_LIMIT] = base + capacity;
     this.clearLine();
+  }
+
+  /** Start of the live bytes: everything before it is consumed. */
+  get head(): number {
+    return this.words[this.stateAt + STATE_HEAD]!;
   }
 
   /** Set by the command channel while a command waits for `>`; framing the prompt clears it. */
@@ -114,7 +125,7 @@ export class Scanner implements ByteRing {
     this.mode = LINE;
     this.rawSink = null;
     this.rawRemaining = 0;
-    this.head = at;
+    this.words[this.stateAt + STATE_HEAD] = at;
     this.clearLine();
   }
 
@@ -139,116 +150,77 @@ export class Scanner implements ByteRing {
    * room (0 but when the ring holds a line too long to frame yet). Bytes that do not fit at once
    * join a part at a time, each part framed before the next joins.
    *
-   * The ring compacts lazily: an empty ring starts over at its start, free, and a partial line
-   * is moved back only once the ring is half used (or the bytes would not fit): most reads then
-   * join it where it is, without a copy, and the room after the tail stays ample for input that
-   * arrives during the framing (a port answering inside `write`), which can only join there.
-   *
-   * Lines are framed by `frameLine`, native code on the device. The head, tail and mode are
-   * kept in locals between sink calls; only the head is written back before each (a sink may
-   * read it), and only the tail and the mode are read again after one (a sink may append
-   * input, or ask for a raw read). No try/finally (it costs XS more than the rest of a read): a
-   * sink that throws leaves `feeding` set, which only the engine's `receive` reads, and clears.
+   * The kernels join and frame (native code on the device). Only the mode is read again after a
+   * sink call (a sink may ask for a raw read); a sink that appends input moves the tail in the
+   * state, where the next frame finds it. No try/finally (it costs XS more than the rest of a
+   * read): a sink that throws leaves `feeding` set, which only the engine's `receive` reads,
+   * and clears.
    */
   feed(from: number, count: number): number {
     const b = this.bytes;
-    let head = this.head;
-    let tail = this.tail;
-    if (head === tail) head = tail = this.base;
-    else if (tail > this.compactAt || count > this.limit - tail) {
-      const base = this.base;
-      b.copyWithin(base, head, tail);
-      tail -= head - base;
-      head = base;
-    }
-    if (count > this.limit - tail) {
-      this.head = head;
-      this.tail = tail;
-      return this.feedInParts(from, count);
-    }
-    if (count > 0) {
-      b.copyWithin(tail, from, from + count);
-      tail += count;
-    }
-    this.tail = tail;
-    this.feeding = true;
     const words = this.words;
     const stateAt = this.stateAt;
     const sink = this.sink;
-    let mode = this.mode;
+    this.feeding = true;
     for (;;) {
-      if (mode === LINE) {
-        const r = frameLine(b, words, stateAt, head, tail);
-        if (r < 0) {
-          // Nothing more to frame: a partial line (or none) from `-1 - r` on.
-          head = -1 - r;
-          if (tail - head >= this.capacity) head = this.overflowed(head, tail);
-          this.head = head;
-          break;
-        }
-        if (r < 0x10000) {
-          this.head = r + 1;
-          sink.prompt();
-        } else {
-          const end = r & 0x7fff;
-          // A record header leaves its opening quote in the ring for the raw read that follows.
-          this.head = (r & FRAMED_RECORD) !== 0 ? end : end + 1;
-          sink.line(b, r >>> 16, end);
-        }
-      } else if (mode === RAW) {
-        if (head < tail && this.rawSkipLineEnds) {
-          while (head < tail && (b[head] === CR || b[head] === LF)) head++;
-          if (head < tail) this.rawSkipLineEnds = false;
-        }
-        if (head >= tail) {
-          this.head = head;
-          break;
-        }
-        let n = tail - head;
-        const due = this.rawRemaining;
-        if (n > due) n = due;
-        const raw = this.rawSink!;
-        this.head = head + n;
-        this.rawRemaining = due - n;
-        if (due === n) {
-          this.mode = LINE;
-          this.rawSink = null;
-        }
-        raw.onRaw(b, head, head + n, due - n);
-      } else {
-        this.head = head;
-        if (head >= tail) break;
-        this.runDiscard(head, tail);
+      const left = joinInput(b, words, stateAt, from, count);
+      let mode = this.mode;
+      for (;;) {
+        if (mode === LINE) {
+          const r = frameLine(b, words, stateAt);
+          if (r < 0) {
+            if (r === FRAMED_FULL) this.overflowed();
+            break;
+          }
+          if (r < 0x10000) sink.prompt();
+          else sink.line(b, r >>> 16, r & 0x7fff); // (the low 15 bits: the end)
+        } else if (mode === RAW) {
+          let head = words[stateAt + STATE_HEAD]!;
+          const tail = words[stateAt + STATE_TAIL]!;
+          if (head >= tail) break;
+          const raw = this.rawSink!;
+          const due = this.rawRemaining;
+          if (this.rawSkipLineEnds) {
+            while (head < tail && (b[head] === CR || b[head] === LF)) head++;
+            this.rawSkipLineEnds = head === tail;
+            if (head === tail) {
+              // Only line ends so far: the sink hears that input arrived, in an empty piece.
+              words[stateAt + STATE_HEAD] = head;
+              raw.onRaw(b, head, head, due);
+              mode = this.mode;
+              continue;
+            }
+          }
+          let n = tail - head;
+          if (n > due) n = due;
+          words[stateAt + STATE_HEAD] = head + n;
+          this.rawRemaining = due - n;
+          if (due === n) {
+            this.mode = LINE;
+            this.rawSink = null;
+          }
+          raw.onRaw(b, head, head + n, due - n);
+        } else if (!this.runDiscard()) break;
+        mode = this.mode;
       }
-      head = this.head;
-      tail = this.tail;
-      mode = this.mode;
+      if (left === 0 || left === count) {
+        this.feeding = false;
+        return left;
+      }
+      from += count - left;
+      count = left;
     }
-    this.feeding = false;
-    return 0;
   }
 
-  /** A line has filled the ring without ending: it is dropped up to its end. Returns the new head. */
-  private overflowed(head: number, tail: number): number {
+  /** A line has filled the ring without ending: it is dropped up to its end. */
+  private overflowed(): void {
+    const words = this.words;
+    const at = this.stateAt;
     this.clearLine();
     this.mode = DISCARD;
-    this.dropped = tail - head;
+    this.dropped = words[at + STATE_TAIL]! - words[at + STATE_HEAD]!;
     this.overflows++;
-    return tail;
-  }
-
-  /** `feed` for bytes that do not fit after the ring's live bytes: a part at a time. */
-  private feedInParts(from: number, count: number): number {
-    const end = from + count;
-    while (from < end) {
-      let n = end - from;
-      const free = this.capacity - (this.tail - this.head);
-      if (n > free) n = free;
-      if (n === 0) return end - from;
-      this.feed(from, n); // fits: the ring is compacted by now
-      from += n;
-    }
-    return 0;
+    words[at + STATE_HEAD] = words[at + STATE_TAIL]!;
   }
 
   /**
@@ -257,30 +229,37 @@ export class Scanner implements ByteRing {
    * loop already running picks it up. Returns how many bytes found no room.
    */
   append(src: Uint8Array, offset: number, length: number): number {
-    const tail = this.tail;
-    const room = this.limit - tail;
+    const words = this.words;
+    const tail = words[this.stateAt + STATE_TAIL]!;
+    const room = words[this.stateAt + STATE_LIMIT]! - tail;
     const n = length < room ? length : room;
     const b = this.bytes;
     for (let k = 0; k < n; k++) b[tail + k] = src[offset + k]!;
-    this.tail = tail + n;
+    words[this.stateAt + STATE_TAIL] = tail + n;
     return length - n;
   }
 
   /**
-   * The rest of a line longer than the ring, dropped up to its end. A byte at a time here: it
-   * is rare.
+   * The rest of a line longer than the ring, dropped up to its end; false when the ring is
+   * empty. A byte at a time here: it is rare.
    */
-  private runDiscard(head: number, tail: number): void {
+  private runDiscard(): boolean {
     const b = this.bytes;
+    const words = this.words;
+    const at = this.stateAt;
+    const head = words[at + STATE_HEAD]!;
+    const tail = words[at + STATE_TAIL]!;
+    if (head >= tail) return false;
     let t = head;
     while (t < tail && b[t] !== CR && b[t] !== LF) t++;
     this.dropped += t - head;
     if (t >= tail) {
-      this.head = tail;
-      return;
+      words[at + STATE_HEAD] = tail;
+      return false;
     }
-    this.head = t + 1;
+    words[at + STATE_HEAD] = t + 1;
     this.mode = LINE;
     this.sink.overflow(this.dropped);
+    return true;
   }
 }

@@ -126,6 +126,26 @@ describe("+MQTTREAD records are framed by their lengths, always", () => {
     expect(r.engine.stats[STAT_RECORDS_CUT]).toBe(1);
   });
 
+  it("line ends after a header count as the record's bytes arriving: no cut while they keep coming", () => {
+    const r = new Recorder();
+    r.queue({ line: "AT+MQTTREAD=1", response: "+MQTTREAD", timeoutMs: 10_000 });
+    r.feed([bytesOf("\r\n+MQTTREAD: 1,1,1,4\r")]);
+    r.clock.advance(1500);
+    r.feed([bytesOf("\n")]); // the header's line end, late
+    r.clock.advance(1500);
+    r.feed([bytesOf('"t","abcd"\r\n\r\nOK\r\n')]);
+    expect(told(r)).toEqual(["record 1,1,1,4", 'message "t" 61626364', "final 1 OK"]);
+  });
+
+  it("a silence between a header's line end and its record cuts the record", () => {
+    const r = new Recorder();
+    r.queue({ line: "AT+MQTTREAD=1", response: "+MQTTREAD", timeoutMs: 10_000 });
+    r.feed([bytesOf("\r\n+MQTTREAD: 1,1,1,4\r\n")]);
+    r.clock.advance(2001);
+    r.feed([bytesOf("\r\n+MQTTBREAK: 1,1\r\n\r\nOK\r\n")]);
+    expect(told(r)).toEqual(["record 1,1,1,4", 'record cut short ""', "urc +MQTTBREAK 1,1", "final 1 OK"]);
+  });
+
   it("a modem restart in the middle of a record cuts it", () => {
     const r = new Recorder();
     r.feed([bytesOf('\r\n+MQTTREAD: 1,1,1,100\r\n"t","abc')]);

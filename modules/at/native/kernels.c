@@ -18,16 +18,23 @@
 #define COLON 0x3a
 #define PROMPT 0x3e
 
-#define STATE_SCANNED 0
-#define STATE_RECORD 1
-#define STATE_PROMPT_WANTED 2
-#define STATE_PREFIX_LENGTH 3
-#define STATE_PREFIX 4
+#define STATE_HEAD 0
+#define STATE_TAIL 1
+#define STATE_BASE 2
+#define STATE_LIMIT 3
+#define STATE_SCANNED 4
+#define STATE_RECORD 5
+#define STATE_PROMPT_WANTED 6
+#define STATE_PREFIX_LENGTH 7
+#define STATE_PREFIX 8
+#define PREFIX_MAX 16
 
 #define RECORD_UNDECIDED (-1)
 #define RECORD_NO 0
 #define RECORD_YES 1
 
+#define FRAMED_NOTHING (-1)
+#define FRAMED_FULL (-2)
 #define FRAMED_RECORD 0x8000
 #define MAX_BUFFER 0x8000
 #define MAX_TOKEN 24
@@ -75,38 +82,91 @@ static int32_t recordStart(const uint8_t *bytes, int32_t stateAt, int32_t head, 
 	return (n == 0) ? RECORD_NO : (i == n) ? RECORD_YES : RECORD_UNDECIDED;
 }
 
-/* frameLine(bytes, words, stateAt, head, tail) */
+/*
+ * The scanner's state at word `stateAt`, checked: the ring within what the kernels address and
+ * within the buffer, its live bytes within the ring.
+ */
+static int32_t stateArg(xsMachine *the, int i, xsUnsignedValue size, const uint8_t *bytes, const char *who)
+{
+	int32_t stateAt = xsmcToInteger(xsArg(i));
+	int32_t head, tail, base, limit;
+	if ((stateAt < 0) || ((xsUnsignedValue)stateAt > (size >> 2))
+		|| ((((xsUnsignedValue)stateAt + STATE_PREFIX + (PREFIX_MAX >> 2)) << 2) > size)
+		|| ((xsUnsignedValue)readWord(bytes, stateAt + STATE_PREFIX_LENGTH) > PREFIX_MAX))
+		xsRangeError("%s: state outside the buffer", who);
+	head = readWord(bytes, stateAt + STATE_HEAD);
+	tail = readWord(bytes, stateAt + STATE_TAIL);
+	base = readWord(bytes, stateAt + STATE_BASE);
+	limit = readWord(bytes, stateAt + STATE_LIMIT);
+	if ((base < 0) || (limit < base) || (limit > MAX_BUFFER) || ((xsUnsignedValue)limit > size)
+		|| (head < base) || (tail < head) || (tail > limit))
+		xsRangeError("%s: ring outside what it addresses", who);
+	return stateAt;
+}
+
+/* joinInput(bytes, words, stateAt, from, count) */
+void xs_cellmqtt_join_input(xsMachine *the)
+{
+	xsUnsignedValue size;
+	uint8_t *bytes = bufferArg(the, 0, &size);
+	int32_t stateAt = stateArg(the, 2, size, bytes, "joinInput");
+	int32_t from = offsetArg(the, 3, size);
+	int32_t count = xsmcToInteger(xsArg(4));
+	int32_t head = readWord(bytes, stateAt + STATE_HEAD);
+	int32_t tail = readWord(bytes, stateAt + STATE_TAIL);
+	int32_t base = readWord(bytes, stateAt + STATE_BASE);
+	int32_t limit = readWord(bytes, stateAt + STATE_LIMIT);
+	int32_t n;
+	if ((count < 0) || ((xsUnsignedValue)count > size - (xsUnsignedValue)from))
+		xsRangeError("joinInput: count %d outside the buffer", (int)count);
+	if (head == tail)
+		head = tail = base;
+	else if ((tail - base > ((limit - base) >> 1)) || (count > limit - tail)) {
+		memmove(bytes + base, bytes + head, (size_t)(tail - head));
+		tail -= head - base;
+		head = base;
+	}
+	n = (count < limit - tail) ? count : limit - tail;
+	memmove(bytes + tail, bytes + from, (size_t)n);
+	writeWord(bytes, stateAt + STATE_HEAD, head);
+	writeWord(bytes, stateAt + STATE_TAIL, tail + n);
+	xsmcSetInteger(xsResult, count - n);
+}
+
+/* frameLine(bytes, words, stateAt) */
 void xs_cellmqtt_frame_line(xsMachine *the)
 {
 	xsUnsignedValue size;
 	uint8_t *bytes = bufferArg(the, 0, &size);
-	int32_t stateAt = xsmcToInteger(xsArg(2));
-	int32_t head = offsetArg(the, 3, size);
-	int32_t tail = offsetArg(the, 4, size);
-	int32_t c = 0, record, end;
-	if ((tail > MAX_BUFFER) || (stateAt < 0) || ((xsUnsignedValue)(stateAt + STATE_PREFIX + 4) << 2 > size))
-		xsRangeError("frameLine: state or ring outside what it addresses");
+	int32_t stateAt = stateArg(the, 2, size, bytes, "frameLine");
+	int32_t head = readWord(bytes, stateAt + STATE_HEAD);
+	int32_t tail = readWord(bytes, stateAt + STATE_TAIL);
+	int32_t c = 0, record, end, full;
 	while (head < tail) {
 		c = bytes[head];
 		if ((c != LF) && (c != CR) && (c != SPACE))
 			break;
 		head++;
 	}
-	if (head >= tail) {
-		xsmcSetInteger(xsResult, -1 - head);
-		return;
-	}
-	if ((c == PROMPT) && (readWord(bytes, stateAt + STATE_PROMPT_WANTED) != 0)) {
+	if ((head < tail) && (c == PROMPT) && (readWord(bytes, stateAt + STATE_PROMPT_WANTED) != 0)) {
 		writeWord(bytes, stateAt + STATE_PROMPT_WANTED, 0);
 		writeWord(bytes, stateAt + STATE_SCANNED, 0);
 		writeWord(bytes, stateAt + STATE_RECORD, RECORD_UNDECIDED);
+		writeWord(bytes, stateAt + STATE_HEAD, head + 1);
 		xsmcSetInteger(xsResult, head);
+		return;
+	}
+	writeWord(bytes, stateAt + STATE_HEAD, head);
+	if (head >= tail) {
+		xsmcSetInteger(xsResult, FRAMED_NOTHING);
 		return;
 	}
 	record = readWord(bytes, stateAt + STATE_RECORD);
 	if (record == RECORD_UNDECIDED)
 		record = recordStart(bytes, stateAt, head, tail);
 	end = head + readWord(bytes, stateAt + STATE_SCANNED);
+	if ((end < head) || (end > tail))
+		xsRangeError("frameLine: scanned state past the ring's tail");
 	while (end < tail) {
 		c = bytes[end];
 		if ((c == CR) || (c == LF) || ((c == QUOTE) && (record == RECORD_YES)))
@@ -116,12 +176,19 @@ void xs_cellmqtt_frame_line(xsMachine *the)
 	if (end >= tail) {
 		writeWord(bytes, stateAt + STATE_SCANNED, tail - head);
 		writeWord(bytes, stateAt + STATE_RECORD, record);
-		xsmcSetInteger(xsResult, -1 - head);
+		full = tail - head >= readWord(bytes, stateAt + STATE_LIMIT) - readWord(bytes, stateAt + STATE_BASE);
+		xsmcSetInteger(xsResult, full ? FRAMED_FULL : FRAMED_NOTHING);
 		return;
 	}
 	writeWord(bytes, stateAt + STATE_SCANNED, 0);
 	writeWord(bytes, stateAt + STATE_RECORD, RECORD_UNDECIDED);
-	xsmcSetInteger(xsResult, (head << 16) | end | ((c == QUOTE) ? FRAMED_RECORD : 0));
+	if (c == QUOTE) {
+		writeWord(bytes, stateAt + STATE_HEAD, end);
+		xsmcSetInteger(xsResult, (head << 16) | end | FRAMED_RECORD);
+		return;
+	}
+	writeWord(bytes, stateAt + STATE_HEAD, end + 1);
+	xsmcSetInteger(xsResult, (head << 16) | end);
 }
 
 /* tokenKey(bytes, start, end, names) */

@@ -7,7 +7,13 @@
  */
 import * as ts from "../../../modules/at/kernels.ts";
 import {
+  FRAMED_FULL,
+  FRAMED_NOTHING,
   FRAMED_RECORD,
+  STATE_BASE,
+  STATE_HEAD,
+  STATE_LIMIT,
+  STATE_TAIL,
   STATE_PREFIX,
   STATE_PREFIX_LENGTH,
   STATE_PROMPT_WANTED,
@@ -38,87 +44,124 @@ function codes(s: string): number[] {
 /** Bytes the framer tells apart, weighted towards what the modem sends. */
 const PIECES = ["\r\n", "\r", "\n", " ", ">", '"', "+MQTTREAD:", "+MQTTREAD: 1,", "+MQTTRE", "+MQTTPUB: 1,1", "OK", "x", "1", ",", "\u0000", "\u00ff", "+"];
 const STATE_AT = 4;
-const RING_AT = 64;
+/** Where reads are staged, outside the ring, as the engine's stage is. */
+const STAGE_AT = 96;
+const RING_AT = 128;
+/** A small ring, so that reads make it compact, and long lines fill it. */
+const RING_LIMIT = RING_AT + 160;
 const SIZE = 1024;
 
-/** One kernel set's buffer, with the scanner's line state at STATE_AT. */
+/** One kernel set's buffer, with the scanner's state at STATE_AT. */
 class Side {
   readonly bytes = new Uint8Array(SIZE);
   readonly words = new Int32Array(this.bytes.buffer);
   constructor(readonly k: Kernels) {
-    this.words[STATE_AT + STATE_RECORD] = RECORD_UNDECIDED;
+    const w = this.words;
+    w[STATE_AT + STATE_RECORD] = RECORD_UNDECIDED;
+    w[STATE_AT + STATE_HEAD] = w[STATE_AT + STATE_TAIL] = w[STATE_AT + STATE_BASE] = RING_AT;
+    w[STATE_AT + STATE_LIMIT] = RING_LIMIT;
   }
   prefix(p: number[]): void {
     for (let i = 0; i < p.length; i++) this.bytes[((STATE_AT + STATE_PREFIX) << 2) + i] = p[i]!;
     this.words[STATE_AT + STATE_PREFIX_LENGTH] = p.length;
   }
+  /** The state, and the live bytes of the ring. */
   state(): string {
     const w = this.words;
-    return `${w[STATE_AT + STATE_SCANNED]},${w[STATE_AT + STATE_RECORD]},${w[STATE_AT + STATE_PROMPT_WANTED]}`;
+    const head = w[STATE_AT + STATE_HEAD]!;
+    const tail = w[STATE_AT + STATE_TAIL]!;
+    return `${head},${tail},${w[STATE_AT + STATE_SCANNED]},${w[STATE_AT + STATE_RECORD]},${w[STATE_AT + STATE_PROMPT_WANTED]}: ${Array.from(this.bytes.subarray(head, tail)).join(" ")}`;
+  }
+  /** As the scanner drops a line that fills the ring. */
+  overflow(): void {
+    const w = this.words;
+    w[STATE_AT + STATE_HEAD] = w[STATE_AT + STATE_TAIL]!;
+    w[STATE_AT + STATE_SCANNED] = 0;
+    w[STATE_AT + STATE_RECORD] = RECORD_UNDECIDED;
   }
 }
 
-test("frameLine: C and TypeScript frame the same lines, prompts and partial lines, in any reads", () => {
+test("joinInput and frameLine: C and TypeScript join and frame the same, in any reads", () => {
   let lines = 0;
   let prompts = 0;
   let records = 0;
+  let compactions = 0;
+  let overflows = 0;
   for (let round = 0; round < 300; round++) {
     const input: number[] = [];
-    while (input.length < 200) input.push(...codes(PIECES[random(PIECES.length)]!));
+    while (input.length < 600) input.push(...codes(PIECES[random(PIECES.length)]!));
     const a = new Side(native);
     const b = new Side(ts);
     if (round % 4 !== 0) {
       a.prefix(codes("+MQTTREAD:"));
       b.prefix(codes("+MQTTREAD:"));
     }
-    for (const s of [a, b]) for (let i = 0; i < input.length; i++) s.bytes[RING_AT + i] = input[i]!;
-    let head = RING_AT;
-    let tail = RING_AT;
-    const end = RING_AT + input.length;
-    while (tail < end) {
-      tail += 1 + random(24);
-      if (tail > end) tail = end;
+    for (let at = 0; at < input.length; ) {
+      let from = STAGE_AT;
+      let count = Math.min(1 + random(32), input.length - at);
+      for (const s of [a, b]) for (let i = 0; i < count; i++) s.bytes[STAGE_AT + i] = input[at + i]!;
+      at += count;
       if (random(3) === 0) {
         a.words[STATE_AT + STATE_PROMPT_WANTED] = 1;
         b.words[STATE_AT + STATE_PROMPT_WANTED] = 1;
       }
+      // As the scanner's feed does: join what fits, frame all that can be, join the rest.
       for (;;) {
-        const what = `round ${round}, head ${head}, tail ${tail}`;
-        const r = a.k.frameLine(a.bytes, a.words, STATE_AT, head, tail);
-        assertEqual(r, b.k.frameLine(b.bytes, b.words, STATE_AT, head, tail), `frameLine result at ${what}`);
-        assertEqual(a.state(), b.state(), `line state after ${what}`);
-        if (r < 0) {
-          head = -1 - r;
-          break;
+        const what = `round ${round}, input ${at}`;
+        const headBefore = a.words[STATE_AT + STATE_HEAD]!;
+        const left = a.k.joinInput(a.bytes, a.words, STATE_AT, from, count);
+        assertEqual(left, b.k.joinInput(b.bytes, b.words, STATE_AT, from, count), `joinInput result at ${what}`);
+        assertEqual(a.state(), b.state(), `state after joinInput at ${what}`);
+        if (a.words[STATE_AT + STATE_HEAD]! === RING_AT && headBefore > RING_AT) compactions++;
+        for (;;) {
+          const r = a.k.frameLine(a.bytes, a.words, STATE_AT);
+          assertEqual(r, b.k.frameLine(b.bytes, b.words, STATE_AT), `frameLine result at ${what}`);
+          assertEqual(a.state(), b.state(), `state after frameLine at ${what}`);
+          if (r < 0) {
+            const full = a.words[STATE_AT + STATE_TAIL]! - a.words[STATE_AT + STATE_HEAD]! >= RING_LIMIT - RING_AT;
+            assertEqual(r, full ? FRAMED_FULL : FRAMED_NOTHING, `frameLine's partial result at ${what}`);
+            if (full) {
+              overflows++;
+              a.overflow();
+              b.overflow();
+            }
+            break;
+          }
+          if (r < 0x10000) prompts++;
+          else {
+            lines++;
+            if ((r & FRAMED_RECORD) !== 0) records++;
+            // A record header leaves its quote at the head.
+            assertEqual(a.words[STATE_AT + STATE_HEAD], (r & FRAMED_RECORD) !== 0 ? r & 0x7fff : (r & 0x7fff) + 1, `head after the line at ${what}`);
+          }
         }
-        if (r < 0x10000) {
-          prompts++;
-          head = r + 1;
-        } else {
-          lines++;
-          // As the scanner does: a record header leaves its quote at the head.
-          if ((r & FRAMED_RECORD) !== 0) records++;
-          head = (r & FRAMED_RECORD) !== 0 ? r & 0x7fff : (r & 0x7fff) + 1;
-        }
+        if (left === 0 || left === count) break;
+        from += count - left;
+        count = left;
       }
     }
   }
-  assert(lines > 2000 && prompts > 100 && records > 50, `too few of each: ${lines} lines, ${prompts} prompts, ${records} records`);
+  assert(lines > 5000 && prompts > 100 && records > 50 && compactions > 100 && overflows > 0,
+    `too few of each: ${lines} lines, ${prompts} prompts, ${records} records, ${compactions} compactions, ${overflows} overflows`);
 });
 
 test("frameLine packs offsets up to the end of the 32 KB it addresses", () => {
   const line = codes("\r\n+MQTTBREAK: 1,1\r\n");
   for (const at of [0x4000 - 3, 0x7fff - line.length]) {
-    const a = new Side(native);
-    const b = new Side(ts);
     const size = at + line.length;
-    const big = [new Uint8Array(0x8000), new Uint8Array(0x8000)];
-    for (const [k, side] of [a, b].entries()) {
-      big[k]!.set(side.bytes.subarray(0, 64), 0);
-      for (let i = 0; i < line.length; i++) big[k]![at + i] = line[i]!;
+    const results: number[] = [];
+    for (const k of [native, ts] as Kernels[]) {
+      const big = new Uint8Array(0x8000);
+      const words = new Int32Array(big.buffer);
+      words[STATE_AT + STATE_RECORD] = RECORD_UNDECIDED;
+      words[STATE_AT + STATE_BASE] = words[STATE_AT + STATE_HEAD] = at;
+      words[STATE_AT + STATE_TAIL] = words[STATE_AT + STATE_LIMIT] = size;
+      for (let i = 0; i < line.length; i++) big[at + i] = line[i]!;
+      results.push(k.frameLine(big, words, STATE_AT));
+      assertEqual(words[STATE_AT + STATE_HEAD], size - 1, `head after the line at ${at}`);
     }
-    const r = native.frameLine(big[0]!, new Int32Array(big[0]!.buffer), STATE_AT, at, size);
-    assertEqual(r, ts.frameLine(big[1]!, new Int32Array(big[1]!.buffer), STATE_AT, at, size), `frameLine at ${at}`);
+    const r = results[0]!;
+    assertEqual(r, results[1], `frameLine at ${at}`);
     assertEqual(r >>> 16, at + 2, `line start at ${at}`);
     assertEqual(r & 0x7fff, size - 2, `line end at ${at}`);
   }
@@ -199,14 +242,30 @@ test("messageFields: C and TypeScript take the same mode-0 bodies and find the s
   assert(taken > 500, `too few bodies were taken: ${taken}`);
 });
 
-test("the C kernels refuse offsets outside the buffer, and a negative index", () => {
+test("the C kernels refuse offsets outside the buffer, a ring outside what they address, and a negative index", () => {
   const bytes = new Uint8Array(64);
   const words = new Int32Array(bytes.buffer);
   const table = names(["OK"]);
+  /** A valid ring in words 12..16 of the 64 bytes, with `change` applied to its state. */
+  const ring = (change: (w: Int32Array) => void): Int32Array => {
+    words.fill(0);
+    words[STATE_HEAD] = words[STATE_TAIL] = words[STATE_BASE] = 48;
+    words[STATE_LIMIT] = 64;
+    change(words);
+    return words;
+  };
   const calls: [string, () => unknown][] = [
-    ["frameLine tail", () => native.frameLine(bytes, words, 0, 16, 65)],
-    ["frameLine head", () => native.frameLine(bytes, words, 0, -1, 8)],
-    ["frameLine state", () => native.frameLine(bytes, words, 60, 0, 8)],
+    ["frameLine tail", () => native.frameLine(bytes, ring((w) => (w[STATE_TAIL] = 65)), 0)],
+    ["frameLine head", () => native.frameLine(bytes, ring((w) => (w[STATE_HEAD] = 40)), 0)],
+    ["frameLine head past tail", () => native.frameLine(bytes, ring((w) => (w[STATE_HEAD] = 52)), 0)],
+    ["frameLine limit", () => native.frameLine(bytes, ring((w) => (w[STATE_LIMIT] = 68)), 0)],
+    ["frameLine scanned", () => native.frameLine(bytes, ring((w) => ((w[STATE_TAIL] = 56), (w[STATE_SCANNED] = -4))), 0)],
+    ["frameLine prefix", () => native.frameLine(bytes, ring((w) => (w[STATE_PREFIX_LENGTH] = 17)), 0)],
+    ["frameLine state", () => native.frameLine(bytes, ring(() => {}), 60)],
+    ["frameLine negative state", () => native.frameLine(bytes, ring(() => {}), -1)],
+    ["joinInput count", () => native.joinInput(bytes, ring(() => {}), 0, 60, 5)],
+    ["joinInput negative count", () => native.joinInput(bytes, ring(() => {}), 0, 60, -1)],
+    ["joinInput from", () => native.joinInput(bytes, ring(() => {}), 0, -1, 2)],
     ["tokenKey end", () => native.tokenKey(bytes, 0, 65, table)],
     ["digitFields end", () => native.digitFields(bytes, 0, 100, new Int32Array(4))],
     ["messageFields end", () => native.messageFields(bytes, 0, 65, new Int32Array(6), 0)],
@@ -221,21 +280,27 @@ test("the C kernels refuse offsets outside the buffer, and a negative index", ()
     }
     assert(thrown instanceof RangeError, `${what}: expected a RangeError, got ${String(thrown)}`);
   }
+  // The valid ring itself is taken.
+  assertEqual(native.frameLine(bytes, ring(() => {}), 0), FRAMED_NOTHING, "an empty valid ring");
 });
 
 const STATE_BYTES = STATE_WORDS << 2;
 
-budget("kernels (C): frameLine over an OK line, tokenKey and digitFields over a +MQTTPUB line", () => {
+budget("kernels (C): joinInput and frameLine over an OK line, tokenKey and digitFields over a +MQTTPUB line", () => {
   const bytes = new Uint8Array(256);
   const words = new Int32Array(bytes.buffer);
   words[STATE_AT + STATE_RECORD] = RECORD_UNDECIDED;
   const table = names(["OK", "+MQTTPUB"]);
   const line = codes("\r\nOK\r\n+MQTTPUB: 1,1\r\n");
-  for (let i = 0; i < line.length; i++) bytes[STATE_BYTES + 64 + i] = line[i]!;
+  const stage = STATE_BYTES + 32;
   const at = STATE_BYTES + 64;
+  for (let i = 0; i < line.length; i++) bytes[stage + i] = line[i]!;
+  words[STATE_AT + STATE_HEAD] = words[STATE_AT + STATE_TAIL] = words[STATE_AT + STATE_BASE] = at;
+  words[STATE_AT + STATE_LIMIT] = at + 64;
   const out = new Int32Array(4);
   return () => {
-    native.frameLine(bytes, words, STATE_AT, at, at + 6);
+    native.joinInput(bytes, words, STATE_AT, stage, 6);
+    native.frameLine(bytes, words, STATE_AT);
     native.tokenKey(bytes, at + 6, at + 19, table);
     native.digitFields(bytes, at + 16, at + 19, out);
   };

@@ -36,6 +36,7 @@
 #endif
 
 /* Defined in modules/at/native/kernels.c. */
+extern void xs_cellmqtt_join_input(xsMachine* the);
 extern void xs_cellmqtt_frame_line(xsMachine* the);
 extern void xs_cellmqtt_token_key(xsMachine* the);
 extern void xs_cellmqtt_digit_fields(xsMachine* the);
@@ -297,7 +298,9 @@ int main(int argc, char* argv[])
 		xsVar(0) = xsNewHostFunction(xs_resetStackPeak, 0);
 		xsDefine(xsGlobal, xsID("xsResetStackPeak"), xsVar(0), xsDontEnum);
 		xsVar(0) = xsNewObject();
-		xsVar(1) = xsNewHostFunction(xs_cellmqtt_frame_line, 5);
+		xsVar(1) = xsNewHostFunction(xs_cellmqtt_join_input, 5);
+		xsDefine(xsVar(0), xsID("joinInput"), xsVar(1), xsDontEnum);
+		xsVar(1) = xsNewHostFunction(xs_cellmqtt_frame_line, 3);
 		xsDefine(xsVar(0), xsID("frameLine"), xsVar(1), xsDontEnum);
 		xsVar(1) = xsNewHostFunction(xs_cellmqtt_token_key, 4);
 		xsDefine(xsVar(0), xsID("tokenKey"), xsVar(1), xsDontEnum);
