@@ -54,6 +54,10 @@ export const STEP_FILLING = 2;
 export const STEP_SYNCING = 3;
 export const STEP_CONFIRMING = 4;
 
+/** Reasons no command may start (`holds`): one is being encoded; the queue is being cancelled. */
+const HOLD_ENCODING = 1;
+const HOLD_CANCELLING = 2;
+
 /** Sync attempts in a row answered with an error, after which an error counts as the answer. */
 const SYNC_REFUSALS = 2;
 
@@ -99,22 +103,24 @@ export class CommandChannel {
   /**
    * The command in flight: its owner (null when idle), tag and response key (-2 when idle).
    * Plain fields, not getters, read by the engine for every line; and first, with the other
-   * fields the per-command path uses: XS finds an instance's properties by walking them in order.
+   * fields in the order a final result and the next command's start use them: XS finds an
+   * instance's properties by walking them in order.
    */
   current: CommandOwner | null = null;
   currentTag = 0;
   currentKey = -2;
   /** One of `STEP_*`; read by the engine for every line. */
   step = STEP_IN;
-  // Then the fields a final result and the next command's start read, in the order they do.
   private phase = IDLE;
-  private pumping = false;
-  private pumpAgain = false;
   private first = 0;
   private count = 0;
   /** The command in flight's line and payload lengths, copied from its record when it starts. */
-  private lineLength = 0;
   private dataLength = 0;
+  private lineLength = 0;
+  readonly depth: number;
+  private txHead: number;
+  /** Why no command may start now: HOLD_* bits. */
+  private holds = 0;
   /**
    * The queued commands' numbers, RECORD_SIZE per queue place from `tableAt`: a region of an
    * array the engine shares out, since every array costs heap of its own (a plain array would
@@ -123,26 +129,28 @@ export class CommandChannel {
   private readonly table: Int32Array;
   private readonly tableAt: number;
   private readonly owners: (CommandOwner | null)[];
-  readonly depth: number;
-  private encoding = false;
-  private txHead: number;
+  /**
+   * Counts entries into the phases a write loop runs in (SENDING_LINE, SENDING_DATA), so a loop
+   * can tell that what it was writing is over even if the phase it finds is its own again. (A
+   * line that goes out whole never enters SENDING_LINE.)
+   */
+  private serial = 0;
+  /** When the command in flight (or the sync) is due; -1: when the timer fires, as armed at its start. */
+  private deadline = 0;
+  private readonly timer: AlarmTimer;
+  /** Bytes the port may take now. Unlimited unless the host reports a FIFO budget. */
+  budget: number;
+  private readonly tx: TxPort;
+  private readonly bytes: Uint8Array;
   private txTail: number;
   private readonly txBase: number;
   private readonly scanner: Scanner;
-  private readonly timer: AlarmTimer;
-  /** Counts commands started, so a write loop can tell its command is over. */
-  private serial = 0;
+  /** Bytes of the line or payload being written a part at a time, written so far. */
   private sent = 0;
   private promptEarly = false;
   /** The command in flight is past its timeout, waiting for its `>` (or budget for its payload). */
   private overdue = false;
-  private readonly bytes: Uint8Array;
-  /** Bytes the port may take now. Unlimited unless the host reports a FIFO budget. */
-  budget: number;
-  private readonly tx: TxPort;
   private readonly clock: Clock;
-  /** When the command in flight (or the sync) is due; -1: when the timer fires, as armed at its start. */
-  private deadline = 0;
   private readonly encoder: CommandEncoder;
   private readonly txCapacity: number;
   private readonly listener: ChannelListener;
@@ -221,7 +229,7 @@ export class CommandChannel {
    * `responseKey` is the token of the command's intermediate lines (-1: none).
    */
   begin(owner: CommandOwner, tag: number, responseKey: number, timeoutMs: number): CommandEncoder | null {
-    if (this.count >= this.depth || this.encoding) return null;
+    if (this.count >= this.depth || (this.holds & HOLD_ENCODING) !== 0) return null;
     if (this.txHead > this.txBase) {
       // Move queued bytes back so the new command gets the longest possible run.
       this.bytes.copyWithin(this.txBase, this.txHead, this.txTail);
@@ -234,14 +242,14 @@ export class CommandChannel {
     this.table[r + TAG] = tag;
     this.table[r + KEY] = responseKey;
     this.table[r + TIMEOUT] = timeoutMs;
-    this.encoding = true;
+    this.holds |= HOLD_ENCODING;
     return this.encoder.open(this.txTail, this.txBase + this.txCapacity);
   }
 
   /** Queues the command begun last; false (and nothing queued) if its encoding failed. */
   commit(): boolean {
     const e = this.encoder;
-    this.encoding = false;
+    this.holds &= ~HOLD_ENCODING;
     e.endLine();
     const slot = (this.first + this.count) % this.depth;
     if (e.failed) {
@@ -272,6 +280,7 @@ export class CommandChannel {
     }
     if (this.phase !== AWAITING_PROMPT) return;
     this.phase = SENDING_DATA;
+    this.serial++;
     this.sent = 0;
     this.pump();
   }
@@ -286,6 +295,8 @@ export class CommandChannel {
     // The common case, a command that has handed over all its bytes, goes straight to `end`.
     if (phase !== AWAITING_RESULT && !this.mayEnd(phase, result)) return false;
     this.end(result, code);
+    // The next command starts, unless the owner, told, started one or left step.
+    if (this.phase === IDLE && this.step === STEP_IN) this.start();
     return true;
   }
 
@@ -319,7 +330,6 @@ export class CommandChannel {
 
   /** Ends every queued command with RESULT_CANCELLED and trusts the line again (the modem rebooted). */
   cancelAll(): void {
-    this.pumping = false; // a port that threw in `write` left it set
     this.step = STEP_IN;
     this.fillerLeft = 0;
     this.staleKey = -2;
@@ -327,7 +337,14 @@ export class CommandChannel {
     this.syncRefused = false;
     this.refusals = 0;
     this.timer.cancel();
-    while (this.count > 0) this.end(RESULT_CANCELLED, -1);
+    // Each ends without the next being written: the modem restarted, and would take a line
+    // written now to answer later, when a new command is in flight. What the owners queue when
+    // told is new, and starts after.
+    let n = this.count;
+    this.holds |= HOLD_CANCELLING;
+    while (n-- > 0 && this.count > 0) this.end(RESULT_CANCELLED, -1);
+    this.holds &= ~HOLD_CANCELLING;
+    this.pump();
   }
 
   /**
@@ -477,26 +494,29 @@ export class CommandChannel {
   }
 
   /**
-   * Ends the command in flight (or, after a reset, the first queued) with `result`, and starts
-   * the next. The path every command takes, so it reads each field once.
+   * Ends the command in flight (or, after a reset, the first queued) with `result` and tells its
+   * owner; the caller starts the next. The path every command takes, so it reads each field once.
    */
   private end(result: number, code: number): void {
+    const slot = this.first;
+    let owner = this.current!;
     let tag = this.currentTag;
     const data = this.dataLength;
     let length = this.lineLength + data;
-    const slot = this.first;
     if (this.phase === IDLE) {
       // Never started (a reset cancels the whole queue): its numbers are still only in its record.
       const table = this.table;
       const r = this.tableAt + slot * RECORD_SIZE;
+      owner = this.owners[slot]!;
       tag = table[r + TAG]!;
       length = table[r + LINE_LENGTH]! + table[r + DATA_LENGTH]!;
-    } else if (data !== 0) this.scanner.promptWanted = false; // only a command with data wants one
+    } else if (data !== 0) {
+      // Only a command with data wants a prompt, or waits overdue for one.
+      this.scanner.promptWanted = false;
+      this.overdue = false;
+    }
     this.phase = IDLE;
     const count = this.count - 1;
-    const owners = this.owners;
-    const owner = owners[slot]!;
-    owners[slot] = null;
     this.first = slot + 1 === this.depth ? 0 : slot + 1;
     this.count = count;
     this.current = null;
@@ -507,92 +527,80 @@ export class CommandChannel {
       // the channel idle and does nothing.
       if (this.step === STEP_IN) this.timer.cancel();
     } else this.txHead += length;
-    if (this.overdue) this.overdue = false;
+    // (`owners` keeps its place's owner: the place is overwritten when reused, and owners live long.)
     owner.onFinal(tag, result, code);
-    this.pump();
   }
 
   /**
-   * Starts the next command if none is in flight and writes as much as the budget allows. A port
-   * may answer inside `write` (an in-process modem does): the answer can finish this command and
-   * start the next before `write` returns. So a nested call only asks for another round, and a
-   * write loop stops as soon as the command it was writing is no longer the one in flight.
+   * Starts the next queued command if none is in flight and writes as much as the budget allows;
+   * out of step, the filler or the sync. A port may answer inside `write` (an in-process modem
+   * does), and the answer can end this command and start the next before `write` returns: so a
+   * phase is set before the write that it leads to, and a write loop stops as soon as the
+   * command it was writing is no longer the one in flight.
    */
   private pump(): void {
-    if (this.pumping) {
-      this.pumpAgain = true;
-      return;
-    }
-    // No try/finally: it would cost XS more than a command's start. A port whose `write` throws
-    // leaves `pumping` set, and the channel writes nothing more until `cancelAll` (a reset).
-    this.pumping = true;
-    // (`pumpAgain` is false here: only this loop sets it back, and it ends when it is false.)
-    for (;;) {
-      if (this.step !== STEP_IN) this.pumpOutOfStep();
-      else this.pumpInStep();
-      if (!this.pumpAgain) break;
-      this.pumpAgain = false;
-    }
-    this.pumping = false;
+    if (this.step !== STEP_IN) this.pumpOutOfStep();
+    else if (this.phase === IDLE) this.start();
+    else if (this.phase === SENDING_LINE) this.sendLine();
+    else if (this.phase === SENDING_DATA) this.sendData();
   }
 
-  /** Starts the next queued command if none is in flight, and writes what is due of the one in flight. */
-  private pumpInStep(): void {
-    let phase = this.phase;
-    let lineLength: number;
-    let data: number;
-    let lineWritten = false;
-    if (phase === IDLE) {
-      const first = this.first;
-      if (this.count === 0 || this.encoding) return;
-      this.phase = phase = SENDING_LINE;
-      const table = this.table;
-      const r = this.tableAt + first * RECORD_SIZE;
-      this.current = this.owners[first]!;
-      this.currentTag = table[r + TAG]!;
-      this.currentKey = table[r + KEY]!;
-      this.lineLength = lineLength = table[r + LINE_LENGTH]!;
-      this.dataLength = data = table[r + DATA_LENGTH]!;
-      if (data > 0) {
-        this.scanner.promptWanted = true; // (`end` and `leaveStep` clear it)
-        this.promptEarly = false;
-      }
-      const serial = ++this.serial;
-      // Due when the timer fires: no clock read per command.
-      this.deadline = -1;
-      this.timer.schedule(table[r + TIMEOUT]!);
-      const budget = this.budget;
-      if (budget >= lineLength) {
-        // The whole line in one write, the common case, without `write`'s loop.
-        this.budget = budget - lineLength;
-        this.tx.write(this.bytes, this.txHead, lineLength);
-        if (this.serial !== serial || this.phase !== SENDING_LINE || this.step !== STEP_IN) return;
-        lineWritten = true;
-      } else this.sent = 0;
-    } else {
-      lineLength = this.lineLength;
-      data = this.dataLength;
+  /** Starts the first queued command, if any may start: its line goes out whole if the budget allows. */
+  private start(): void {
+    const first = this.first;
+    if (this.count === 0 || this.holds !== 0) return;
+    const table = this.table;
+    const r = this.tableAt + first * RECORD_SIZE;
+    const data = table[r + DATA_LENGTH]!;
+    const lineLength = table[r + LINE_LENGTH]!;
+    this.current = this.owners[first]!;
+    this.currentTag = table[r + TAG]!;
+    this.currentKey = table[r + KEY]!;
+    this.dataLength = data;
+    this.lineLength = lineLength;
+    // Due when the timer fires: no clock read per command.
+    this.deadline = -1;
+    this.timer.schedule(table[r + TIMEOUT]!);
+    if (data !== 0) this.scanner.promptWanted = true; // (`end` and `leaveStep` clear it)
+    const budget = this.budget;
+    if (budget >= lineLength) {
+      // The whole line in one write, the common case.
+      this.budget = budget - lineLength;
+      this.phase = data === 0 ? AWAITING_RESULT : AWAITING_PROMPT;
+      this.tx.write(this.bytes, this.txHead, lineLength);
+      return;
     }
-    if (phase === SENDING_LINE) {
-      if (!lineWritten && !this.write(this.bytes, this.txHead, lineLength)) return;
+    this.phase = SENDING_LINE;
+    this.serial++;
+    this.sent = 0;
+    this.promptEarly = false;
+    this.sendLine();
+  }
+
+  /** Writes what the budget allows of the command's line; once it is all written, it waits for its answer or `>`. */
+  private sendLine(): void {
+    if (!this.write(this.bytes, this.txHead, this.lineLength)) return;
+    if (this.dataLength === 0) this.phase = AWAITING_RESULT;
+    else if (!this.promptEarly) this.phase = AWAITING_PROMPT;
+    else {
+      // A port that answers inside `write` showed the prompt already.
+      this.phase = SENDING_DATA;
+      this.serial++;
       this.sent = 0;
-      if (data === 0) {
-        this.phase = AWAITING_RESULT;
-        return;
-      }
-      // (`promptEarly`: a port that answers inside `write` showed the prompt already.)
-      this.phase = phase = this.promptEarly ? SENDING_DATA : AWAITING_PROMPT;
+      this.sendData();
     }
-    if (phase === SENDING_DATA) {
-      if (!this.write(this.bytes, this.txHead + lineLength, data)) return;
-      this.phase = AWAITING_RESULT;
-      if (this.overdue) {
-        // The payload went out late: the result gets the command's full timeout from now.
-        this.overdue = false;
-        const ms = this.table[this.tableAt + this.first * RECORD_SIZE + TIMEOUT]!;
-        this.deadline = this.clock.now() + ms;
-        this.timer.schedule(ms);
-      }
+  }
+
+  /** Writes what the budget allows of the command's payload, after its `>`. */
+  private sendData(): void {
+    if (!this.write(this.bytes, this.txHead + this.lineLength, this.dataLength)) return;
+    this.phase = AWAITING_RESULT;
+    if (this.overdue) {
+      // The payload went out late: the result gets the command's full timeout from now.
+      this.overdue = false;
+      const ms = this.table[this.tableAt + this.first * RECORD_SIZE + TIMEOUT]!;
+      this.deadline = this.clock.now() + ms;
+      this.timer.schedule(ms);
     }
   }
 

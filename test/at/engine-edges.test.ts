@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { Recorder } from "./recorder.ts";
 import { bytesOf } from "../support/mock-uart.ts";
+import { RESULT_CANCELLED, RESULT_OK } from "cellmqtt/at/results";
 
 describe("bad input gets a clear outcome", () => {
   it("drops a line longer than the ring, reports it, and resynchronises at the next line end", () => {
@@ -142,6 +143,46 @@ describe("commands", () => {
     expect(r.engine.queued).toBe(0);
   });
 
+  it("writes no queued command while cancelling them on reset: the restarted modem would answer it later", () => {
+    const r = new Recorder();
+    r.queue({ line: "AT" });
+    r.queue({ line: "AT+CSQ", response: "+CSQ" });
+    r.queue({ line: "AT+COPS?", response: "+COPS" });
+    r.engine.reset();
+    expect(r.uart.text()).toBe("AT\r");
+    expect(r.events).toEqual(["final 1 cancelled", "final 2 cancelled", "final 3 cancelled"]);
+    // The modem's late OK to the first AT is no answer to what comes after the reset.
+    r.queue({ line: "AT+CPIN?", response: "+CPIN" });
+    expect(r.uart.text()).toBe("AT\rAT+CPIN?\r");
+  });
+
+  it("starts, after a reset, what an owner queues when told its command was cancelled", () => {
+    const r = new Recorder();
+    const engine = r.engine;
+    const owner = {
+      told: [] as string[],
+      onResponse: () => false,
+      onFinal(tag: number, result: number) {
+        this.told.push(`${tag} ${result === RESULT_CANCELLED ? "cancelled" : result}`);
+        if (tag === 1) {
+          engine.command(this, 9, -1, 1000)!.raw(bytesOf("AT+CFUN?"));
+          engine.send();
+        }
+      },
+    };
+    for (const tag of [1, 2]) {
+      engine.command(owner, tag, -1, 1000)!.raw(bytesOf(tag === 1 ? "AT" : "AT+CSQ"));
+      engine.send();
+    }
+    engine.reset();
+    // The command queued in the middle of the cancelling survives it, and goes out after.
+    expect(owner.told).toEqual(["1 cancelled", "2 cancelled"]);
+    expect(engine.queued).toBe(1);
+    expect(r.uart.text()).toBe("AT\rAT+CFUN?\r");
+    r.feed([bytesOf("\r\nOK\r\n")]);
+    expect(owner.told).toEqual(["1 cancelled", "2 cancelled", `9 ${RESULT_OK}`]);
+  });
+
   it("lets a completion handler queue the next command (as a session does)", () => {
     const r = new Recorder();
     const engine = r.engine;
@@ -231,6 +272,50 @@ describe("a port that answers inside write", () => {
     engine.send();
     expect(owner.done).toEqual([1, 2, 3, 4]);
     expect(r.uart.text()).toBe("AT+CMD1\rAT+CMD2\rAT+CMD3\rAT+CMD4\r");
+  });
+});
+
+describe("a modem that answers inside write, through a UART that takes a few bytes at a time", () => {
+  it("gets each command's line, then its payload after its own `>`, in queue order, whatever the budgets", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 24 }), { minLength: 3, maxLength: 8 }),
+        fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 30 }),
+        (payloads, grants) => {
+          const r = new Recorder({ txBudget: 0 });
+          const engine = r.engine;
+          const write = r.uart.write.bind(r.uart);
+          // The modem: a line ends at CR; a publish's line draws `>` and, once its payload is
+          // all in, OK; any other line draws OK at once. Each answer is given inside the write.
+          let line = "";
+          let payloadDue = 0;
+          r.uart.write = (bytes, offset, length) => {
+            write(bytes, offset, length);
+            for (let i = offset; i < offset + length; i++) {
+              if (payloadDue > 0) {
+                if (--payloadDue === 0) engine.receive(bytesOf("\r\nOK\r\n"));
+              } else if (bytes[i] === 0x0d) {
+                const m = /^AT\+MQTTPUB=1,"t",0,0,(\d+)$/.exec(line);
+                line = "";
+                payloadDue = m ? Number(m[1]) : 0;
+                engine.receive(bytesOf(m ? ">" : "\r\nOK\r\n"));
+              } else line += String.fromCharCode(bytes[i]!);
+            }
+          };
+          let expected = "";
+          payloads.forEach((n, k) => {
+            const payload = new Uint8Array(n).fill(0x61 + k);
+            const cmd = n > 0 ? `AT+MQTTPUB=1,"t",0,0,${n}` : "AT+CSQ";
+            r.queue(n > 0 ? { line: cmd, data: payload } : { line: cmd });
+            expected += cmd + "\r" + String.fromCharCode(...payload);
+          });
+          for (let g = 0; engine.queued > 0 && g < 1000; g++) engine.writable(grants[g % grants.length]!);
+          expect(r.uart.text()).toBe(expected);
+          expect(r.events).toEqual(payloads.map((_, k) => `final ${k + 1} OK`));
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
 
