@@ -7,8 +7,9 @@
 export const MAX_BUFFER = 0x8000;
 
 // The scanner's state, words of the engine's buffer from `stateAt` (the C file has the same):
-// the ring's bounds and live bytes, and what is known of the partial line at its head. The
-// kernels keep the head and tail themselves, so framing a line passes no offsets to them.
+// the ring's bounds and live bytes, what is known of the partial line at its head, and the
+// length-bound read or the too-long line in progress. The kernels keep it, so framing passes
+// no offsets in and writes none back.
 /** Start of the ring's live bytes: everything before it is consumed. */
 export const STATE_HEAD = 0;
 /** End of the ring's live bytes (exclusive). */
@@ -22,9 +23,19 @@ export const STATE_SCANNED = 4;
 export const STATE_RECORD = 5;
 /** 1 while a command waits for the `>` prompt. */
 export const STATE_PROMPT_WANTED = 6;
+/** Bytes of a length-bound read still to hand over (0: none): they are framed as raw pieces. */
+export const STATE_RAW_LEFT = 7;
+/** 1 while line ends before the length-bound read's first byte are skipped. */
+export const STATE_RAW_SKIP = 8;
+/** 1 while a line longer than the ring is dropped up to its end. */
+export const STATE_DISCARDING = 9;
+/** Bytes of that line dropped so far; read when FRAMED_DROPPED reports its end. */
+export const STATE_DROPPED = 10;
+/** Bytes of the last read that `joinInput` found no room for (see FRAMED_UNJOINED). */
+export const STATE_UNJOINED = 11;
 /** Length of the record prefix (0: none), then its bytes from word STATE_PREFIX on. */
-export const STATE_PREFIX_LENGTH = 7;
-export const STATE_PREFIX = 8;
+export const STATE_PREFIX_LENGTH = 12;
+export const STATE_PREFIX = 13;
 /** Longest record prefix. */
 export const PREFIX_MAX = 16;
 export const STATE_WORDS = STATE_PREFIX + (PREFIX_MAX >> 2);
@@ -33,10 +44,17 @@ export const RECORD_UNDECIDED = -1;
 export const RECORD_NO = 0;
 export const RECORD_YES = 1;
 
-/** `frameLine`'s result when nothing more can be framed yet: a partial line, if any, starts at the head. */
+/** `frameNext`'s result when nothing more can be framed yet: a partial line, if any, starts at the head. */
 export const FRAMED_NOTHING = -1;
-/** `frameLine`'s result when the partial line fills the ring: a line longer than the ring. */
-export const FRAMED_FULL = -2;
+/** `frameNext`'s result when a line longer than the ring ended: STATE_DROPPED has how much of it was lost. */
+export const FRAMED_DROPPED = -2;
+/**
+ * `frameNext`'s result, in place of FRAMED_NOTHING, when part of the last read found no room
+ * (STATE_UNJOINED): it can join now that everything before it is framed.
+ */
+export const FRAMED_UNJOINED = -3;
+// `frameNext`'s results below FRAMED_UNJOINED are pieces of a length-bound read, `~(start << 16
+// | end)`; an empty one: only line ends, skipped before the read, arrived.
 
 /** Set in a framed line's result when it is a record header ending at its opening quote. */
 export const FRAMED_RECORD = 0x8000;

@@ -1,22 +1,28 @@
 import { COLON, COMMA, CR, LF, PROMPT, QUOTE, SPACE } from "./bytes.ts";
 import {
   DIGIT_FIELDS_MAX,
-  FRAMED_FULL,
+  FRAMED_DROPPED,
   FRAMED_NOTHING,
   FRAMED_RECORD,
+  FRAMED_UNJOINED,
   MAX_TOKEN,
   RECORD_NO,
   RECORD_UNDECIDED,
   RECORD_YES,
   STATE_BASE,
+  STATE_DISCARDING,
+  STATE_DROPPED,
   STATE_HEAD,
   STATE_LIMIT,
   STATE_PREFIX,
   STATE_PREFIX_LENGTH,
   STATE_PROMPT_WANTED,
+  STATE_RAW_LEFT,
+  STATE_RAW_SKIP,
   STATE_RECORD,
   STATE_SCANNED,
   STATE_TAIL,
+  STATE_UNJOINED,
 } from "./kernel-abi.ts";
 
 /**
@@ -34,8 +40,9 @@ import {
 
 /**
  * Joins `bytes[from, from + count)` (a host's read, outside the ring) to the ring's live bytes,
- * as many as fit: returns how many did not (0 but when a line too long to frame yet fills the
- * ring). The ring compacts instead of wrapping, so a line is always contiguous, and lazily: an
+ * as many as fit, leaving in STATE_UNJOINED how many did not (0 but when a line too long to
+ * frame yet fills the ring: see FRAMED_UNJOINED); then frames what comes next, as `frameNext`
+ * (whose result it returns: one call less per read). The ring compacts instead of wrapping, so a line is always contiguous, and lazily: an
  * empty ring starts over at its base, and the live bytes (an unfinished line, which is short) are
  * moved back only once the ring is half used or the new bytes would not fit after them. Most
  * reads then join the ring where it is, and the room after the tail stays ample for input that
@@ -56,25 +63,39 @@ export function joinInput(bytes: Uint8Array, words: Int32Array, stateAt: number,
   bytes.copyWithin(tail, from, from + n);
   words[stateAt + STATE_HEAD] = head;
   words[stateAt + STATE_TAIL] = tail + n;
-  return count - n;
+  words[stateAt + STATE_UNJOINED] = count - n;
+  return frameNext(bytes, words, stateAt);
 }
 
 /**
- * Frames what starts at the ring's head: skips line ends (and the space a modem may put after
- * `>`), then finds the end of the line, or takes `>` as the prompt while one is wanted. A line
- * prefixed by the record prefix ends at its first quote (the quoted record after it is read by
- * length), or at a line end. Consumes what it frames (the head moves past it; a record header
- * leaves its quote) and returns:
- *  - a line: `start << 16 | end` (both below MAX_BUFFER), with FRAMED_RECORD set for a record
- *    header (`end` is then its quote); the ring never starts at 0, so a line is >= 0x10000;
- *  - the prompt: its offset (below 0x10000); the prompt is no longer wanted;
- *  - nothing yet: FRAMED_NOTHING; the partial line, if any, starts at the head, and what was
- *    searched of it is kept in the state, so the next call goes on from it;
- *  - FRAMED_FULL when that partial line fills the ring (the scanner drops it).
+ * Frames what comes next from the ring's head, and consumes it (the head moves past it):
+ *  - during a length-bound read (STATE_RAW_LEFT), the next piece of it: as much as the ring
+ *    holds, up to what is due, returned as `~(start << 16 | end)` (below FRAMED_DROPPED). Line
+ *    ends before its first byte are skipped while STATE_RAW_SKIP is set; if they were all that
+ *    arrived, the piece is empty (its owner hears that input arrived).
+ *  - while a line longer than the ring is dropped (STATE_DISCARDING): the bytes up to its end;
+ *    FRAMED_DROPPED once it ended, with STATE_DROPPED telling how many were lost.
+ *  - else it skips line ends (and the space a modem may put after `>`), then takes `>` as the
+ *    prompt while one is wanted and returns its offset (below 0x10000), or finds the end of the
+ *    line and returns `start << 16 | end` (both below MAX_BUFFER; the ring never starts at 0, so
+ *    a line is >= 0x10000). A line prefixed by the record prefix ends at its first quote, and
+ *    has FRAMED_RECORD set; the quote stays at the head, for the length-bound read after it.
+ *  - FRAMED_NOTHING when nothing more can be framed yet: a partial line, if any, starts at the
+ *    head, and what was searched of it is kept in the state, so the next call goes on from it.
+ *    A partial line that fills the ring starts being dropped. FRAMED_UNJOINED instead when part
+ *    of the last read is still to join (STATE_UNJOINED).
  */
-export function frameLine(bytes: Uint8Array, words: Int32Array, stateAt: number): number {
+export function frameNext(bytes: Uint8Array, words: Int32Array, stateAt: number): number {
+  const r = frame(bytes, words, stateAt);
+  return r === FRAMED_NOTHING && words[stateAt + STATE_UNJOINED] !== 0 ? FRAMED_UNJOINED : r;
+}
+
+function frame(bytes: Uint8Array, words: Int32Array, stateAt: number): number {
   let head = words[stateAt + STATE_HEAD]!;
   const tail = words[stateAt + STATE_TAIL]!;
+  if (head >= tail) return FRAMED_NOTHING;
+  if (words[stateAt + STATE_RAW_LEFT] !== 0) return rawPiece(bytes, words, stateAt, head, tail);
+  if (words[stateAt + STATE_DISCARDING] !== 0) return discard(bytes, words, stateAt, head, tail);
   let c = 0;
   while (head < tail) {
     c = bytes[head]!;
@@ -100,9 +121,18 @@ export function frameLine(bytes: Uint8Array, words: Int32Array, stateAt: number)
     end++;
   }
   if (end >= tail) {
+    if (tail - head >= words[stateAt + STATE_LIMIT]! - words[stateAt + STATE_BASE]!) {
+      // The line fills the ring: it is dropped up to its end.
+      words[stateAt + STATE_SCANNED] = 0;
+      words[stateAt + STATE_RECORD] = RECORD_UNDECIDED;
+      words[stateAt + STATE_DISCARDING] = 1;
+      words[stateAt + STATE_DROPPED] = tail - head;
+      words[stateAt + STATE_HEAD] = tail;
+      return FRAMED_NOTHING;
+    }
     words[stateAt + STATE_SCANNED] = tail - head;
     words[stateAt + STATE_RECORD] = record;
-    return tail - head >= words[stateAt + STATE_LIMIT]! - words[stateAt + STATE_BASE]! ? FRAMED_FULL : FRAMED_NOTHING;
+    return FRAMED_NOTHING;
   }
   words[stateAt + STATE_SCANNED] = 0;
   words[stateAt + STATE_RECORD] = RECORD_UNDECIDED;
@@ -112,6 +142,35 @@ export function frameLine(bytes: Uint8Array, words: Int32Array, stateAt: number)
   }
   words[stateAt + STATE_HEAD] = end + 1;
   return (head << 16) | end;
+}
+
+/** The next piece of a length-bound read (see `frameNext`); `head < tail`. */
+function rawPiece(bytes: Uint8Array, words: Int32Array, stateAt: number, head: number, tail: number): number {
+  if (words[stateAt + STATE_RAW_SKIP] !== 0) {
+    while (head < tail && (bytes[head] === CR || bytes[head] === LF)) head++;
+    words[stateAt + STATE_HEAD] = head;
+    if (head === tail) return ~((head << 16) | head);
+    words[stateAt + STATE_RAW_SKIP] = 0;
+  }
+  const left = words[stateAt + STATE_RAW_LEFT]!;
+  const end = tail - head > left ? head + left : tail;
+  words[stateAt + STATE_RAW_LEFT] = left - (end - head);
+  words[stateAt + STATE_HEAD] = end;
+  return ~((head << 16) | end);
+}
+
+/** Drops the rest of a line longer than the ring (see `frameNext`); `head < tail`. */
+function discard(bytes: Uint8Array, words: Int32Array, stateAt: number, head: number, tail: number): number {
+  let end = head;
+  while (end < tail && bytes[end] !== CR && bytes[end] !== LF) end++;
+  words[stateAt + STATE_DROPPED] += end - head;
+  if (end >= tail) {
+    words[stateAt + STATE_HEAD] = tail;
+    return FRAMED_NOTHING;
+  }
+  words[stateAt + STATE_DISCARDING] = 0;
+  words[stateAt + STATE_HEAD] = end + 1;
+  return FRAMED_DROPPED;
 }
 
 /** Whether the line at `head` starts with the record prefix: undecided while too few bytes are in. */

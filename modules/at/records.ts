@@ -49,29 +49,53 @@ export const TOPIC_ROOM = 256;
  * lengths that never arrive cannot swallow the lines after it for ever.
  */
 export class RecordReader implements RawSink {
-  /** A record's bytes are being read. */
-  open = false;
+  // Fields in the order a piece of payload uses them: XS finds an instance's properties by
+  // walking them in order.
+  private readonly clock: Clock;
   /** When the record's header or its last bytes arrived. */
   private heardAt = 0;
+  private readonly gapMs: number;
+  /** Bytes of the record read so far: its quote, topic, `","`, payload, quote and line end. */
   private at = 0;
-  private topicLength = 0;
-  private payloadLength = 0;
-  private topicFits = false;
+  /** Where, in those, the payload starts and its closing quote is; the line end follows it. */
+  private payloadAt = 0;
+  private closeAt = 0;
   private fits = false;
+  private readonly sink: RecordSink;
+  /** A record's bytes are being read. */
+  open = false;
+  private topicLength = 0;
+  private topicFits = false;
   private bad = false;
   private readonly values = new Int32Array(5);
+  private readonly bytes: Uint8Array;
+  private readonly topicAt: number;
+  private readonly scanner: Scanner;
+  private readonly fields: Fields;
+  private readonly payloadMax: number;
+  private readonly listener: RecordListener;
 
   constructor(
-    private readonly bytes: Uint8Array,
-    private readonly topicAt: number,
-    private readonly scanner: Scanner,
-    private readonly fields: Fields,
-    private readonly sink: RecordSink,
-    private readonly payloadMax: number,
-    private readonly listener: RecordListener,
-    private readonly clock: Clock,
-    private readonly gapMs: number,
-  ) {}
+    bytes: Uint8Array,
+    topicAt: number,
+    scanner: Scanner,
+    fields: Fields,
+    sink: RecordSink,
+    payloadMax: number,
+    listener: RecordListener,
+    clock: Clock,
+    gapMs: number,
+  ) {
+    this.clock = clock;
+    this.gapMs = gapMs;
+    this.sink = sink;
+    this.bytes = bytes;
+    this.topicAt = topicAt;
+    this.scanner = scanner;
+    this.fields = fields;
+    this.payloadMax = payloadMax;
+    this.listener = listener;
+  }
 
   /**
    * A `+MQTTREAD` line `bytes[body, end)`, ended by its line end or, when `quoted`, by the
@@ -103,7 +127,8 @@ export class RecordReader implements RawSink {
     // On the header's line the lengths end with a comma before the quote; alone, without one.
     this.bad = quoted ? n !== 5 : n !== 4;
     this.topicLength = tlen;
-    this.payloadLength = plen;
+    this.payloadAt = tlen + 4;
+    this.closeAt = tlen + 4 + plen;
     this.topicFits = tlen < TOPIC_ROOM;
     this.fits = this.topicFits && plen <= this.payloadMax;
     // Quote, topic, `","`, payload, quote, and the CR (or LF) after it.
@@ -111,7 +136,7 @@ export class RecordReader implements RawSink {
     return true;
   }
 
-  onRaw(b: Uint8Array, start: number, end: number, remaining: number): void {
+  onRaw(b: Uint8Array, start: number, end: number): void {
     const now = this.clock.now();
     if (now - this.heardAt > this.gapMs) {
       // The line fell silent in the middle of the record: these bytes are no part of it.
@@ -120,17 +145,17 @@ export class RecordReader implements RawSink {
       return;
     }
     this.heardAt = now;
-    const tlen = this.topicLength;
-    const payloadAt = tlen + 4;
-    const closeAt = payloadAt + this.payloadLength;
     let at = this.at;
-    if (at >= payloadAt && at + (end - start) <= closeAt) {
+    if (at >= this.payloadAt && at + (end - start) <= this.closeAt) {
       // A piece wholly inside the payload, the most common one: no delimiter in it to check, and
-      // the closing quote and line end are still to come (so `remaining` is not 0).
-      if (this.fits) this.sink.onRecordPayload(b, start, end, at - payloadAt);
+      // the closing quote and line end are still to come.
+      if (this.fits) this.sink.onRecordPayload(b, start, end, at - this.payloadAt);
       this.at = at + (end - start);
       return;
     }
+    const tlen = this.topicLength;
+    const payloadAt = this.payloadAt;
+    const closeAt = this.closeAt;
     let i = start;
     if (at === 0) {
       // Only the line ends before the record so far: they count as hearing from it, no more.
@@ -186,7 +211,8 @@ export class RecordReader implements RawSink {
       }
     }
     this.at = at;
-    if (remaining === 0) this.finish(RECORD_OK);
+    // The line end after the closing quote was the record's last byte.
+    if (at === closeAt + 2) this.finish(RECORD_OK);
   }
 
   /** Ends the record being read where it stands: the modem restarted. */

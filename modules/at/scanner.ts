@@ -1,26 +1,33 @@
-import { CR, LF } from "./bytes.ts";
 import {
-  FRAMED_FULL,
+  FRAMED_DROPPED,
+  FRAMED_NOTHING,
+  FRAMED_UNJOINED,
   PREFIX_MAX,
   RECORD_UNDECIDED,
   STATE_BASE,
+  STATE_DISCARDING,
+  STATE_DROPPED,
   STATE_HEAD,
   STATE_LIMIT,
   STATE_PREFIX,
   STATE_PREFIX_LENGTH,
   STATE_PROMPT_WANTED,
+  STATE_RAW_LEFT,
+  STATE_RAW_SKIP,
   STATE_RECORD,
   STATE_SCANNED,
   STATE_TAIL,
+  STATE_UNJOINED,
 } from "./kernel-abi.ts";
-import { frameLine, joinInput } from "./kernels.ts";
+import { frameNext, joinInput } from "./kernels.ts";
 
 /**
- * Receives a length-bound read, in pieces as the bytes arrive; `remaining` bytes are still to
- * come. A piece is empty only when line ends that `expectRaw` skips were all that arrived.
+ * Receives a length-bound read, in pieces as the bytes arrive, until it has had the count it
+ * asked for (it keeps that count). A piece is empty only when line ends that `expectRaw` skips
+ * were all that arrived.
  */
 export interface RawSink {
-  onRaw(bytes: Uint8Array, start: number, end: number, remaining: number): void;
+  onRaw(bytes: Uint8Array, start: number, end: number): void;
 }
 
 /** Where framed input goes. Offsets index `bytes` and are valid only during the call. */
@@ -29,13 +36,9 @@ export interface ScanSink {
   line(bytes: Uint8Array, start: number, end: number): void;
   /** The `>` data prompt, seen only while `promptWanted` was set. */
   prompt(): void;
-  /** A line longer than the ring was dropped (`dropped` bytes so far of it). */
+  /** A line longer than the ring was dropped, `dropped` bytes of it. */
   overflow(dropped: number): void;
 }
-
-const LINE = 0;
-const RAW = 1;
-const DISCARD = 2;
 
 /**
  * Frames the receive ring's bytes: CR- or LF-terminated lines (so CRLF, bare LF and stray CR all
@@ -52,21 +55,15 @@ const DISCARD = 2;
 export class Scanner {
   // Hot fields first, in the order a read's pass uses them: XS finds an instance's properties
   // by walking them in order.
-  private mode = LINE;
   readonly bytes: Uint8Array;
   /** Views `bytes`' buffer whole; the state is its words from `stateAt` (see kernel-abi.ts). */
   private readonly words: Int32Array;
   private readonly stateAt: number;
-  private readonly sink: ScanSink;
-  readonly capacity: number;
-  private rawRemaining = 0;
-  private rawSink: RawSink | null = null;
-  private rawSkipLineEnds = false;
   /** A feed is framing: input that arrives meanwhile (a port answering inside `write`) is appended. */
   feeding = false;
-  private dropped = 0;
-  /** Lines dropped for exceeding the ring. */
-  overflows = 0;
+  private readonly sink: ScanSink;
+  /** The length-bound read's sink; kept after the read (the kernel knows when it ends). */
+  private rawSink: RawSink | null = null;
 
   /**
    * `words` views the same buffer as `bytes`; `stateAt` is where STATE_WORDS of it are the
@@ -77,7 +74,6 @@ export class Scanner {
     this.bytes = bytes;
     this.words = words;
     this.stateAt = stateAt;
-    this.capacity = capacity;
     words[stateAt + STATE_HEAD] = words[stateAt + STATE_TAIL] = words[stateAt + STATE_BASE] = base;
     words[stateAt + STATE_LIMIT] = base + capacity;
     this.clearLine();
@@ -111,10 +107,9 @@ export class Scanner {
    */
   expectRaw(count: number, sink: RawSink, skipLineEnds: boolean): void {
     if (count <= 0) return;
-    this.mode = RAW;
     this.rawSink = sink;
-    this.rawRemaining = count;
-    this.rawSkipLineEnds = skipLineEnds;
+    this.words[this.stateAt + STATE_RAW_LEFT] = count;
+    this.words[this.stateAt + STATE_RAW_SKIP] = skipLineEnds ? 1 : 0;
   }
 
   /**
@@ -122,26 +117,26 @@ export class Scanner {
    * be before the head (bytes handed to the sink but not taken by it).
    */
   stopRaw(at: number): void {
-    this.mode = LINE;
-    this.rawSink = null;
-    this.rawRemaining = 0;
     this.words[this.stateAt + STATE_HEAD] = at;
     this.clearLine();
   }
 
-  /** Forgets any partial line or raw read (after a modem reset). */
+  /** Forgets any partial line, raw read or line being dropped (after a modem reset). */
   reset(): void {
-    this.mode = LINE;
-    this.rawSink = null;
-    this.rawRemaining = 0;
     this.promptWanted = false;
     this.clearLine();
   }
 
-  /** Forgets what was learnt of a partial line. */
+  /** Forgets what was learnt of a partial line, and any raw read or line being dropped. */
   private clearLine(): void {
-    this.words[this.stateAt + STATE_SCANNED] = 0;
-    this.words[this.stateAt + STATE_RECORD] = RECORD_UNDECIDED;
+    const words = this.words;
+    const at = this.stateAt;
+    this.rawSink = null;
+    words[at + STATE_SCANNED] = 0;
+    words[at + STATE_RECORD] = RECORD_UNDECIDED;
+    words[at + STATE_RAW_LEFT] = 0;
+    words[at + STATE_RAW_SKIP] = 0;
+    words[at + STATE_DISCARDING] = 0;
   }
 
   /**
@@ -150,11 +145,10 @@ export class Scanner {
    * room (0 but when the ring holds a line too long to frame yet). Bytes that do not fit at once
    * join a part at a time, each part framed before the next joins.
    *
-   * The kernels join and frame (native code on the device). Only the mode is read again after a
-   * sink call (a sink may ask for a raw read); a sink that appends input moves the tail in the
-   * state, where the next frame finds it. No try/finally (it costs XS more than the rest of a
-   * read): a sink that throws leaves `feeding` set, which only the engine's `receive` reads,
-   * and clears.
+   * The kernels join and frame (native code on the device), keeping the ring's state; a sink
+   * that appends input or asks for a raw read changes it there too. No try/finally (it costs XS
+   * more than the rest of a read): a sink that throws leaves `feeding` set, which only the
+   * engine's `receive` reads, and clears.
    */
   feed(from: number, count: number): number {
     const b = this.bytes;
@@ -162,65 +156,34 @@ export class Scanner {
     const stateAt = this.stateAt;
     const sink = this.sink;
     this.feeding = true;
+    // The read joins the ring, and what comes first is framed, in one call.
+    let r = joinInput(b, words, stateAt, from, count);
     for (;;) {
-      const left = joinInput(b, words, stateAt, from, count);
-      let mode = this.mode;
-      for (;;) {
-        if (mode === LINE) {
-          const r = frameLine(b, words, stateAt);
-          if (r < 0) {
-            if (r === FRAMED_FULL) this.overflowed();
-            break;
-          }
-          if (r < 0x10000) sink.prompt();
-          else sink.line(b, r >>> 16, r & 0x7fff); // (the low 15 bits: the end)
-        } else if (mode === RAW) {
-          let head = words[stateAt + STATE_HEAD]!;
-          const tail = words[stateAt + STATE_TAIL]!;
-          if (head >= tail) break;
-          const raw = this.rawSink!;
-          const due = this.rawRemaining;
-          if (this.rawSkipLineEnds) {
-            while (head < tail && (b[head] === CR || b[head] === LF)) head++;
-            this.rawSkipLineEnds = head === tail;
-            if (head === tail) {
-              // Only line ends so far: the sink hears that input arrived, in an empty piece.
-              words[stateAt + STATE_HEAD] = head;
-              raw.onRaw(b, head, head, due);
-              mode = this.mode;
-              continue;
-            }
-          }
-          let n = tail - head;
-          if (n > due) n = due;
-          words[stateAt + STATE_HEAD] = head + n;
-          this.rawRemaining = due - n;
-          if (due === n) {
-            this.mode = LINE;
-            this.rawSink = null;
-          }
-          raw.onRaw(b, head, head + n, due - n);
-        } else if (!this.runDiscard()) break;
-        mode = this.mode;
+      if (r >= 0x10000) sink.line(b, r >>> 16, r & 0x7fff); // (the low 15 bits: the end)
+      else if (r < FRAMED_UNJOINED) {
+        const piece = ~r;
+        this.rawSink!.onRaw(b, piece >>> 16, piece & 0x7fff);
+      } else if (r === FRAMED_NOTHING) break;
+      else if (r >= 0) sink.prompt();
+      else if (r === FRAMED_DROPPED) sink.overflow(words[stateAt + STATE_DROPPED]!);
+      else {
+        // The rest of the read, now that everything before it is framed; dropped if there is
+        // still no room for any of it.
+        const left = words[stateAt + STATE_UNJOINED]!;
+        if (left === count) {
+          words[stateAt + STATE_UNJOINED] = 0;
+          this.feeding = false;
+          return left;
+        }
+        from += count - left;
+        count = left;
+        r = joinInput(b, words, stateAt, from, count);
+        continue;
       }
-      if (left === 0 || left === count) {
-        this.feeding = false;
-        return left;
-      }
-      from += count - left;
-      count = left;
+      r = frameNext(b, words, stateAt);
     }
-  }
-
-  /** A line has filled the ring without ending: it is dropped up to its end. */
-  private overflowed(): void {
-    const words = this.words;
-    const at = this.stateAt;
-    this.clearLine();
-    this.mode = DISCARD;
-    this.dropped = words[at + STATE_TAIL]! - words[at + STATE_HEAD]!;
-    this.overflows++;
-    words[at + STATE_HEAD] = words[at + STATE_TAIL]!;
+    this.feeding = false;
+    return 0;
   }
 
   /**
@@ -237,29 +200,5 @@ export class Scanner {
     for (let k = 0; k < n; k++) b[tail + k] = src[offset + k]!;
     words[this.stateAt + STATE_TAIL] = tail + n;
     return length - n;
-  }
-
-  /**
-   * The rest of a line longer than the ring, dropped up to its end; false when the ring is
-   * empty. A byte at a time here: it is rare.
-   */
-  private runDiscard(): boolean {
-    const b = this.bytes;
-    const words = this.words;
-    const at = this.stateAt;
-    const head = words[at + STATE_HEAD]!;
-    const tail = words[at + STATE_TAIL]!;
-    if (head >= tail) return false;
-    let t = head;
-    while (t < tail && b[t] !== CR && b[t] !== LF) t++;
-    this.dropped += t - head;
-    if (t >= tail) {
-      words[at + STATE_HEAD] = tail;
-      return false;
-    }
-    words[at + STATE_HEAD] = t + 1;
-    this.mode = LINE;
-    this.sink.overflow(this.dropped);
-    return true;
   }
 }

@@ -24,7 +24,7 @@ describe("modules/at/manifest.json", () => {
     const binding = readFileSync(join(AT, "native/kernels.js"), "utf8");
     const c = readFileSync(join(AT, "native/kernels.c"), "utf8");
     const exported = Object.keys(await import("../../modules/at/kernels.ts"));
-    expect(exported.sort()).toEqual(["digitFields", "frameLine", "joinInput", "messageFields", "tokenKey"]);
+    expect(exported.sort()).toEqual(["digitFields", "frameNext", "joinInput", "messageFields", "tokenKey"]);
     for (const name of exported) {
       const m = new RegExp(`export function ${name}\\(([^)]*)\\) @ "(\\w+)";`).exec(binding);
       expect(m, `${name} in native/kernels.js`).not.toBeNull();

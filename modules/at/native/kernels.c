@@ -25,8 +25,13 @@
 #define STATE_SCANNED 4
 #define STATE_RECORD 5
 #define STATE_PROMPT_WANTED 6
-#define STATE_PREFIX_LENGTH 7
-#define STATE_PREFIX 8
+#define STATE_RAW_LEFT 7
+#define STATE_RAW_SKIP 8
+#define STATE_DISCARDING 9
+#define STATE_DROPPED 10
+#define STATE_UNJOINED 11
+#define STATE_PREFIX_LENGTH 12
+#define STATE_PREFIX 13
 #define PREFIX_MAX 16
 
 #define RECORD_UNDECIDED (-1)
@@ -34,7 +39,8 @@
 #define RECORD_YES 1
 
 #define FRAMED_NOTHING (-1)
-#define FRAMED_FULL (-2)
+#define FRAMED_DROPPED (-2)
+#define FRAMED_UNJOINED (-3)
 #define FRAMED_RECORD 0x8000
 #define MAX_BUFFER 0x8000
 #define MAX_TOKEN 24
@@ -104,6 +110,8 @@ static int32_t stateArg(xsMachine *the, int i, xsUnsignedValue size, const uint8
 	return stateAt;
 }
 
+static int32_t frameNext(xsMachine *the, uint8_t *bytes, int32_t stateAt);
+
 /* joinInput(bytes, words, stateAt, from, count) */
 void xs_cellmqtt_join_input(xsMachine *the)
 {
@@ -130,18 +138,59 @@ void xs_cellmqtt_join_input(xsMachine *the)
 	memmove(bytes + tail, bytes + from, (size_t)n);
 	writeWord(bytes, stateAt + STATE_HEAD, head);
 	writeWord(bytes, stateAt + STATE_TAIL, tail + n);
-	xsmcSetInteger(xsResult, count - n);
+	writeWord(bytes, stateAt + STATE_UNJOINED, count - n);
+	xsmcSetInteger(xsResult, frameNext(the, bytes, stateAt));
 }
 
-/* frameLine(bytes, words, stateAt) */
-void xs_cellmqtt_frame_line(xsMachine *the)
+/* The next piece of a length-bound read (see frameNext); head < tail. */
+static int32_t rawPiece(uint8_t *bytes, int32_t stateAt, int32_t head, int32_t tail, int32_t left)
 {
-	xsUnsignedValue size;
-	uint8_t *bytes = bufferArg(the, 0, &size);
-	int32_t stateAt = stateArg(the, 2, size, bytes, "frameLine");
+	int32_t end;
+	if (readWord(bytes, stateAt + STATE_RAW_SKIP) != 0) {
+		while ((head < tail) && ((bytes[head] == CR) || (bytes[head] == LF)))
+			head++;
+		writeWord(bytes, stateAt + STATE_HEAD, head);
+		if (head == tail)
+			return ~((head << 16) | head);
+		writeWord(bytes, stateAt + STATE_RAW_SKIP, 0);
+	}
+	end = (tail - head > left) ? head + left : tail;
+	writeWord(bytes, stateAt + STATE_RAW_LEFT, left - (end - head));
+	writeWord(bytes, stateAt + STATE_HEAD, end);
+	return ~((head << 16) | end);
+}
+
+/* Drops the rest of a line longer than the ring (see frameNext); head < tail. */
+static int32_t discard(uint8_t *bytes, int32_t stateAt, int32_t head, int32_t tail)
+{
+	int32_t end = head;
+	while ((end < tail) && (bytes[end] != CR) && (bytes[end] != LF))
+		end++;
+	writeWord(bytes, stateAt + STATE_DROPPED, readWord(bytes, stateAt + STATE_DROPPED) + (end - head));
+	if (end >= tail) {
+		writeWord(bytes, stateAt + STATE_HEAD, tail);
+		return FRAMED_NOTHING;
+	}
+	writeWord(bytes, stateAt + STATE_DISCARDING, 0);
+	writeWord(bytes, stateAt + STATE_HEAD, end + 1);
+	return FRAMED_DROPPED;
+}
+
+/* What comes next from the ring's head (see frameNext in ../kernels.ts); the state is checked. */
+static int32_t frame(xsMachine *the, uint8_t *bytes, int32_t stateAt)
+{
 	int32_t head = readWord(bytes, stateAt + STATE_HEAD);
 	int32_t tail = readWord(bytes, stateAt + STATE_TAIL);
-	int32_t c = 0, record, end, full;
+	int32_t rawLeft = readWord(bytes, stateAt + STATE_RAW_LEFT);
+	int32_t c = 0, record, end;
+	if (rawLeft < 0)
+		xsRangeError("frameNext: a negative length-bound read");
+	if (head >= tail)
+		return FRAMED_NOTHING;
+	if (rawLeft != 0)
+		return rawPiece(bytes, stateAt, head, tail, rawLeft);
+	if (readWord(bytes, stateAt + STATE_DISCARDING) != 0)
+		return discard(bytes, stateAt, head, tail);
 	while (head < tail) {
 		c = bytes[head];
 		if ((c != LF) && (c != CR) && (c != SPACE))
@@ -153,20 +202,17 @@ void xs_cellmqtt_frame_line(xsMachine *the)
 		writeWord(bytes, stateAt + STATE_SCANNED, 0);
 		writeWord(bytes, stateAt + STATE_RECORD, RECORD_UNDECIDED);
 		writeWord(bytes, stateAt + STATE_HEAD, head + 1);
-		xsmcSetInteger(xsResult, head);
-		return;
+		return head;
 	}
 	writeWord(bytes, stateAt + STATE_HEAD, head);
-	if (head >= tail) {
-		xsmcSetInteger(xsResult, FRAMED_NOTHING);
-		return;
-	}
+	if (head >= tail)
+		return FRAMED_NOTHING;
 	record = readWord(bytes, stateAt + STATE_RECORD);
 	if (record == RECORD_UNDECIDED)
 		record = recordStart(bytes, stateAt, head, tail);
 	end = head + readWord(bytes, stateAt + STATE_SCANNED);
 	if ((end < head) || (end > tail))
-		xsRangeError("frameLine: scanned state past the ring's tail");
+		xsRangeError("frameNext: scanned state past the ring's tail");
 	while (end < tail) {
 		c = bytes[end];
 		if ((c == CR) || (c == LF) || ((c == QUOTE) && (record == RECORD_YES)))
@@ -174,21 +220,42 @@ void xs_cellmqtt_frame_line(xsMachine *the)
 		end++;
 	}
 	if (end >= tail) {
-		writeWord(bytes, stateAt + STATE_SCANNED, tail - head);
-		writeWord(bytes, stateAt + STATE_RECORD, record);
-		full = tail - head >= readWord(bytes, stateAt + STATE_LIMIT) - readWord(bytes, stateAt + STATE_BASE);
-		xsmcSetInteger(xsResult, full ? FRAMED_FULL : FRAMED_NOTHING);
-		return;
+		if (tail - head >= readWord(bytes, stateAt + STATE_LIMIT) - readWord(bytes, stateAt + STATE_BASE)) {
+			writeWord(bytes, stateAt + STATE_SCANNED, 0);
+			writeWord(bytes, stateAt + STATE_RECORD, RECORD_UNDECIDED);
+			writeWord(bytes, stateAt + STATE_DISCARDING, 1);
+			writeWord(bytes, stateAt + STATE_DROPPED, tail - head);
+			writeWord(bytes, stateAt + STATE_HEAD, tail);
+		}
+		else {
+			writeWord(bytes, stateAt + STATE_SCANNED, tail - head);
+			writeWord(bytes, stateAt + STATE_RECORD, record);
+		}
+		return FRAMED_NOTHING;
 	}
 	writeWord(bytes, stateAt + STATE_SCANNED, 0);
 	writeWord(bytes, stateAt + STATE_RECORD, RECORD_UNDECIDED);
 	if (c == QUOTE) {
 		writeWord(bytes, stateAt + STATE_HEAD, end);
-		xsmcSetInteger(xsResult, (head << 16) | end | FRAMED_RECORD);
-		return;
+		return (head << 16) | end | FRAMED_RECORD;
 	}
 	writeWord(bytes, stateAt + STATE_HEAD, end + 1);
-	xsmcSetInteger(xsResult, (head << 16) | end);
+	return (head << 16) | end;
+}
+
+static int32_t frameNext(xsMachine *the, uint8_t *bytes, int32_t stateAt)
+{
+	int32_t r = frame(the, bytes, stateAt);
+	return ((r == FRAMED_NOTHING) && (readWord(bytes, stateAt + STATE_UNJOINED) != 0)) ? FRAMED_UNJOINED : r;
+}
+
+/* frameNext(bytes, words, stateAt) */
+void xs_cellmqtt_frame_next(xsMachine *the)
+{
+	xsUnsignedValue size;
+	uint8_t *bytes = bufferArg(the, 0, &size);
+	int32_t stateAt = stateArg(the, 2, size, bytes, "frameNext");
+	xsmcSetInteger(xsResult, frameNext(the, bytes, stateAt));
 }
 
 /* tokenKey(bytes, start, end, names) */

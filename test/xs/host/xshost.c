@@ -37,7 +37,7 @@
 
 /* Defined in modules/at/native/kernels.c. */
 extern void xs_cellmqtt_join_input(xsMachine* the);
-extern void xs_cellmqtt_frame_line(xsMachine* the);
+extern void xs_cellmqtt_frame_next(xsMachine* the);
 extern void xs_cellmqtt_token_key(xsMachine* the);
 extern void xs_cellmqtt_digit_fields(xsMachine* the);
 extern void xs_cellmqtt_message_fields(xsMachine* the);
@@ -300,8 +300,8 @@ int main(int argc, char* argv[])
 		xsVar(0) = xsNewObject();
 		xsVar(1) = xsNewHostFunction(xs_cellmqtt_join_input, 5);
 		xsDefine(xsVar(0), xsID("joinInput"), xsVar(1), xsDontEnum);
-		xsVar(1) = xsNewHostFunction(xs_cellmqtt_frame_line, 3);
-		xsDefine(xsVar(0), xsID("frameLine"), xsVar(1), xsDontEnum);
+		xsVar(1) = xsNewHostFunction(xs_cellmqtt_frame_next, 3);
+		xsDefine(xsVar(0), xsID("frameNext"), xsVar(1), xsDontEnum);
 		xsVar(1) = xsNewHostFunction(xs_cellmqtt_token_key, 4);
 		xsDefine(xsVar(0), xsID("tokenKey"), xsVar(1), xsDontEnum);
 		xsVar(1) = xsNewHostFunction(xs_cellmqtt_digit_fields, 4);

@@ -9,7 +9,7 @@ import type * as Kernels from "../../../modules/at/kernels.ts";
 const native = (globalThis as unknown as { nativeKernels: typeof Kernels }).nativeKernels;
 
 export const joinInput = native.joinInput;
-export const frameLine = native.frameLine;
+export const frameNext = native.frameNext;
 export const tokenKey = native.tokenKey;
 export const digitFields = native.digitFields;
 export const messageFields = native.messageFields;
