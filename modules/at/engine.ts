@@ -48,6 +48,7 @@ import { RecordReader, TOPIC_ROOM, type RecordListener, type RecordSink } from "
 import { secretAt } from "./redact.ts";
 import { Scanner, type ScanSink } from "./scanner.ts";
 import { MAX_KEYS, TokenTable } from "./tokens.ts";
+import { tokenKey } from "./kernels.ts";
 
 export type { CommandOwner } from "./channel.ts";
 export type { CommandEncoder } from "./encoder.ts";
@@ -205,7 +206,7 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
     const words = new Int32Array(this.bytes.buffer);
     this.counts = words;
     this.fields = new Fields(words, spansAt, this.bytes);
-    this.tokens = new TokenTable(this.bytes);
+    this.tokens = new TokenTable();
     this.handlerAt = handlerAt;
     this.rxStage = new Uint8Array(this.bytes.buffer, stageAt, stage);
     this.stageAt = stageAt;
@@ -412,8 +413,10 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
       body = start + this.recordBody;
       while (body < end && bytes[body] === SPACE) body++;
     } else {
-      key = this.tokens.lookup(start, end);
-      body = this.tokens.body;
+      // The table's kernel, called here: a method around it would cost more than the call.
+      const r = tokenKey(bytes, start, end, this.tokens.names);
+      key = (r & 0xff) - 1;
+      body = r >> 8;
     }
     if (key >= 0 && key <= KEY_CMS) {
       this.final(key, bytes, body, end, start);

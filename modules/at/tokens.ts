@@ -1,24 +1,20 @@
 import { COLON, codeAt } from "./bytes.ts";
 import { MAX_TOKEN } from "./kernel-abi.ts";
-import { tokenKey } from "./kernels.ts";
 
 /** Most keys a table holds. */
 export const MAX_KEYS = 32;
 
 /**
- * Maps a line's leading token (the text before `:`, or the whole line when short and
- * colon-free, like `RDY`) to a small integer key, straight from the line's bytes: see
- * `tokenKey` (kernels.ts), which compares the token with each registered name. Tokens are
- * registered at start-up; their names are kept as entries of a length, a key and the name's
- * bytes, ended by a zero length.
+ * The line tokens the engine knows (`+MQTTOPEN`, `RDY`), each with a small integer key. A line's
+ * key is found by `tokenKey(bytes, start, end, table.names)` (kernels.ts), straight from the
+ * line's bytes: the token is the text before `:`, or the whole line when short and colon-free.
+ * Tokens are registered at start-up; their names are kept as entries of a length, a key and the
+ * name's bytes, ended by a zero length.
  */
 export class TokenTable {
-  /** Where the body starts in the last looked-up line: after `:` and spaces, else the line start. */
-  body = 0;
-  private names = new Uint8Array(1);
+  /** The entries `tokenKey` reads; replaced (not changed) by each `register`. */
+  names = new Uint8Array(1);
   private count = 0;
-
-  constructor(private readonly bytes: Uint8Array) {}
 
   /** Registers `name` (start-up only) and returns its key; the same name gives the same key. */
   register(name: string): number {
@@ -52,13 +48,6 @@ export class TokenTable {
       return s;
     }
     return "";
-  }
-
-  /** Key of the line bytes[start, end) of the engine's buffer, or -1; sets `body`. */
-  lookup(start: number, end: number): number {
-    const r = tokenKey(this.bytes, start, end, this.names);
-    this.body = r >> 8;
-    return (r & 0xff) - 1;
   }
 
   private find(name: string): number {
