@@ -2,7 +2,7 @@ import { LPAREN, PROMPT, QUOTE, SPACE, ascii } from "./bytes.ts";
 import { CommandChannel, RECORD_SIZE, STEP_IN, STEP_SYNCING, type ChannelListener, type CommandOwner } from "./channel.ts";
 import type { CommandEncoder } from "./encoder.ts";
 import { Fields, SPANS_SIZE } from "./fields.ts";
-import { MAX_BUFFER, STATE_WORDS } from "./kernel-abi.ts";
+import { MAX_BUFFER, STATE_LINES, STATE_WORDS } from "./kernel-abi.ts";
 import type { Clock, TxPort } from "./port.ts";
 import {
   NOTICE_FILLER,
@@ -152,8 +152,6 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
   /** The whole buffer: counters, command table, stage, receive ring, transmit region. */
   readonly bytes: Uint8Array;
   private readonly stageAt: number;
-  /** Lines framed: counted here, not in `counts`, as XS updates a typed array's element for several times a field's cost. */
-  private lines = 0;
   private readonly channel: CommandChannel;
   private records: RecordReader | null = null;
   /** The counters, at the indices `STAT_*` (results.ts) name, but for STAT_LINES: see `stats`. */
@@ -296,7 +294,7 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
    */
   get stats(): Int32Array {
     const counts = this.counts;
-    counts[STAT_LINES] = this.lines;
+    counts[STAT_LINES] = counts[STATS + STATE_LINES]!; // (the kernel counts them)
     return counts;
   }
 
@@ -388,22 +386,24 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
   // ---- ScanSink: called by the scanner ----
 
   line(bytes: Uint8Array, start: number, end: number): void {
-    this.lines++;
     const c = bytes[start]!;
-    if (c === 0x4f && end - start === 2 && bytes[start + 1] === 0x4b) {
-      // `OK`, a third of all lines: no lookup, straight to the command in flight.
-      if (!this.channel.finish(RESULT_OK, -1)) this.unmatched(start, end);
-      return;
-    }
-    if ((c | 0x20) === 0x61 && end - start >= 2 && (bytes[start + 1]! | 0x20) === 0x74) {
-      // "AT...": the modem echoing a command back. No response starts this way.
-      this.counts[STAT_ECHOES]++;
-      return;
-    }
-    if (c === PROMPT) {
-      // A `>` the scanner did not take as a prompt: no command in step was waiting for one.
-      this.unmatched(start, end);
-      return;
+    if (c !== 0x2b) {
+      // Not a `+` line (most are).
+      if (c === 0x4f && end - start === 2 && bytes[start + 1] === 0x4b) {
+        // `OK`, a third of all lines: no lookup, straight to the command in flight.
+        if (!this.channel.finish(RESULT_OK, -1)) this.unmatched(start, end);
+        return;
+      }
+      if ((c | 0x20) === 0x61 && end - start >= 2 && (bytes[start + 1]! | 0x20) === 0x74) {
+        // "AT...": the modem echoing a command back. No response starts this way.
+        this.counts[STAT_ECHOES]++;
+        return;
+      }
+      if (c === PROMPT) {
+        // A `>` the scanner did not take as a prompt: no command in step was waiting for one.
+        this.unmatched(start, end);
+        return;
+      }
     }
     let key: number;
     let body: number;

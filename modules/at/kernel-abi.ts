@@ -33,9 +33,11 @@ export const STATE_DISCARDING = 9;
 export const STATE_DROPPED = 10;
 /** Bytes of the last read that `joinInput` found no room for (see FRAMED_UNJOINED). */
 export const STATE_UNJOINED = 11;
+/** Lines framed, counted for the engine's statistics (a statement fewer per line than a field). */
+export const STATE_LINES = 12;
 /** Length of the record prefix (0: none), then its bytes from word STATE_PREFIX on. */
-export const STATE_PREFIX_LENGTH = 12;
-export const STATE_PREFIX = 13;
+export const STATE_PREFIX_LENGTH = 13;
+export const STATE_PREFIX = 14;
 /** Longest record prefix. */
 export const PREFIX_MAX = 16;
 export const STATE_WORDS = STATE_PREFIX + (PREFIX_MAX >> 2);

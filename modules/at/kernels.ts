@@ -14,6 +14,7 @@ import {
   STATE_DROPPED,
   STATE_HEAD,
   STATE_LIMIT,
+  STATE_LINES,
   STATE_PREFIX,
   STATE_PREFIX_LENGTH,
   STATE_PROMPT_WANTED,
@@ -136,6 +137,7 @@ function frame(bytes: Uint8Array, words: Int32Array, stateAt: number): number {
   }
   words[stateAt + STATE_SCANNED] = 0;
   words[stateAt + STATE_RECORD] = RECORD_UNDECIDED;
+  words[stateAt + STATE_LINES]++;
   if (c === QUOTE) {
     words[stateAt + STATE_HEAD] = end;
     return (head << 16) | end | FRAMED_RECORD;

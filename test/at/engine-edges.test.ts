@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { Recorder } from "./recorder.ts";
-import { bytesOf } from "../support/mock-uart.ts";
-import { RESULT_CANCELLED, RESULT_OK } from "cellmqtt/at/results";
+import { bytesOf, splitAt } from "../support/mock-uart.ts";
+import { RESULT_CANCELLED, RESULT_OK, STAT_LINES, STAT_RECORDS } from "cellmqtt/at/results";
 
 describe("bad input gets a clear outcome", () => {
   it("drops a line longer than the ring, reports it, and resynchronises at the next line end", () => {
@@ -141,6 +141,14 @@ describe("commands", () => {
     r.engine.reset();
     expect(r.events).toEqual(["final 1 cancelled", "final 2 cancelled"]);
     expect(r.engine.queued).toBe(0);
+  });
+
+  it("counts the lines it framed, record headers and lines of no one's included, and no empty line", () => {
+    const r = new Recorder();
+    r.queue({ line: "AT" });
+    r.feed(splitAt(bytesOf('\r\n\r\nOK\r\n+MQTTPUB: 1,1\r\nnoise\r\n+MQTTREAD: 1,0,1,1,"t","x"\r\n'), [3, 9, 20]));
+    expect(r.engine.stats[STAT_LINES]).toBe(4);
+    expect(r.engine.stats[STAT_RECORDS]).toBe(1);
   });
 
   it("writes no queued command while cancelling them on reset: the restarted modem would answer it later", () => {

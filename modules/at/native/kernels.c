@@ -30,8 +30,9 @@
 #define STATE_DISCARDING 9
 #define STATE_DROPPED 10
 #define STATE_UNJOINED 11
-#define STATE_PREFIX_LENGTH 12
-#define STATE_PREFIX 13
+#define STATE_LINES 12
+#define STATE_PREFIX_LENGTH 13
+#define STATE_PREFIX 14
 #define PREFIX_MAX 16
 
 #define RECORD_UNDECIDED (-1)
@@ -235,6 +236,7 @@ static int32_t frame(xsMachine *the, uint8_t *bytes, int32_t stateAt)
 	}
 	writeWord(bytes, stateAt + STATE_SCANNED, 0);
 	writeWord(bytes, stateAt + STATE_RECORD, RECORD_UNDECIDED);
+	writeWord(bytes, stateAt + STATE_LINES, readWord(bytes, stateAt + STATE_LINES) + 1);
 	if (c == QUOTE) {
 		writeWord(bytes, stateAt + STATE_HEAD, end);
 		return (head << 16) | end | FRAMED_RECORD;

@@ -17,6 +17,7 @@ import {
   STATE_RAW_LEFT,
   STATE_RAW_SKIP,
   STATE_HEAD,
+  STATE_LINES,
   STATE_LIMIT,
   STATE_TAIL,
   STATE_UNJOINED,
@@ -78,7 +79,8 @@ class Side {
     const tail = w[STATE_AT + STATE_TAIL]!;
     const line = `${w[STATE_AT + STATE_SCANNED]},${w[STATE_AT + STATE_RECORD]},${w[STATE_AT + STATE_PROMPT_WANTED]}`;
     const raw = `${w[STATE_AT + STATE_RAW_LEFT]},${w[STATE_AT + STATE_RAW_SKIP]},${w[STATE_AT + STATE_DISCARDING]},${w[STATE_AT + STATE_DROPPED]}`;
-    return `${head},${tail},${line},${raw}: ${Array.from(this.bytes.subarray(head, tail)).join(" ")}`;
+    const counted = `${w[STATE_AT + STATE_LINES]} lines`;
+    return `${head},${tail},${line},${raw},${counted}: ${Array.from(this.bytes.subarray(head, tail)).join(" ")}`;
   }
 }
 
