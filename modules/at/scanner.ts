@@ -1,6 +1,7 @@
 import {
   FRAMED_DROPPED,
   FRAMED_NOTHING,
+  FRAMED_RECORD,
   FRAMED_UNJOINED,
   PREFIX_MAX,
   RECORD_UNDECIDED,
@@ -34,6 +35,11 @@ export interface RawSink {
 export interface ScanSink {
   /** A line without its terminator. Never empty. */
   line(bytes: Uint8Array, start: number, end: number): void;
+  /**
+   * A record header `bytes[start, end)`: a line with the record prefix, ended by the quote that
+   * opens its record, which stays at the head for the length-bound read that follows.
+   */
+  record(bytes: Uint8Array, start: number, end: number): void;
   /** The `>` data prompt, seen only while `promptWanted` was set. */
   prompt(): void;
   /** A line longer than the ring was dropped, `dropped` bytes of it. */
@@ -159,7 +165,11 @@ export class Scanner {
     // The read joins the ring, and what comes first is framed, in one call.
     let r = joinInput(b, words, stateAt, from, count);
     for (;;) {
-      if (r >= 0x10000) sink.line(b, r >>> 16, r & 0x7fff); // (the low 15 bits: the end)
+      if (r >= 0x10000) {
+        // (The low 15 bits: the end.)
+        if ((r & FRAMED_RECORD) === 0) sink.line(b, r >>> 16, r & 0x7fff);
+        else sink.record(b, r >>> 16, r & 0x7fff);
+      }
       else if (r < FRAMED_UNJOINED) {
         const piece = ~r;
         this.rawSink!.onRaw(b, piece >>> 16, piece & 0x7fff);
