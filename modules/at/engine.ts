@@ -158,10 +158,9 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
   private readonly counts: Int32Array;
   private readonly tokens: TokenTable;
   /**
-   * `bytes[handlerAt + key]` is 1 + the index in `handlers` of the key's handler, or 0: most
-   * keys share one handler, and a byte per key costs less than an array place per key.
+   * The line handlers; a key's route in the token table is 1 + the index of its handler here,
+   * or 0: most keys share one handler, and the token kernel finds the route with the key.
    */
-  private readonly handlerAt: number;
   private readonly handlers: LineHandler[] = [];
   private recordKey = -2; // no key: lookups give -1 for an unknown token
   private recordBody = 0;
@@ -181,8 +180,8 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
 
   constructor(options: AtEngineOptions) {
     // One buffer, laid out as: counters, the scanner's line state, the stage, the receive ring,
-    // the command queue's table, the field parser's spans, the handler of each key, the transmit
-    // region, a record's topic. One Int32Array over all of it serves as the counters, the line
+    // the command queue's table, the field parser's spans, the transmit region, a record's
+    // topic. One Int32Array over all of it serves as the counters, the line
     // state, the queue's table and the spans: in XS each typed array costs heap slots of its own.
     // The ring comes early: the kernels pack its offsets in 15 bits (MAX_BUFFER).
     const depth = options.queueDepth ?? 8;
@@ -195,8 +194,7 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
     if (ringAt + rx > MAX_BUFFER) throw new RangeError(`AtEngine: stageSize + rxCapacity must be at most ${MAX_BUFFER - stageAt} bytes`);
     const tableAt = (ringAt + rx) >> 2;
     const spansAt = tableAt + depth * RECORD_SIZE;
-    const handlerAt = (spansAt + SPANS_SIZE) << 2;
-    const txAt = align4(handlerAt + MAX_KEYS);
+    const txAt = (spansAt + SPANS_SIZE) << 2;
     this.topicAt = txAt + tx;
     this.bytes = new Uint8Array(this.topicAt + TOPIC_ROOM);
     this.clock = options.clock;
@@ -205,7 +203,6 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
     this.counts = words;
     this.fields = new Fields(words, spansAt, this.bytes);
     this.tokens = new TokenTable();
-    this.handlerAt = handlerAt;
     this.rxStage = new Uint8Array(this.bytes.buffer, stageAt, stage);
     this.stageAt = stageAt;
     this.scanner = new Scanner(this.bytes, ringAt, rx, this, words, stateAt);
@@ -252,7 +249,7 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
     const handlers = this.handlers;
     let i = handlers.indexOf(handler);
     if (i < 0) i = handlers.push(handler) - 1;
-    this.bytes[this.handlerAt + key] = i + 1;
+    this.tokens.route(key, i + 1);
   }
 
   /**
@@ -408,7 +405,7 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
     // The table's kernel, called here: a method around it would cost more than the call.
     const r = tokenKey(bytes, start, end, this.tokens.names);
     const key = (r & 0xff) - 1;
-    const body = r >> 8;
+    const body = r >> 16;
     if (key >= 0 && key <= KEY_CMS) {
       this.final(key, bytes, body, end, start);
       return;
@@ -428,9 +425,9 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
     if (owner !== null && (key < 0 || key === channel.currentKey)) {
       if (owner.onResponse(channel.currentTag, key, bytes, key < 0 ? start : body, end)) return;
     }
-    const h = key >= 0 ? this.bytes[this.handlerAt + key]! : 0;
-    if (h !== 0) {
-      this.handlers[h - 1]!.onLine(key, bytes, body, end);
+    const route = (r >> 8) & 0xff;
+    if (route !== 0) {
+      this.handlers[route - 1]!.onLine(key, bytes, body, end);
       return;
     }
     this.counts[STAT_UNHANDLED]++;
@@ -464,8 +461,8 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
     }
     const claim = this.errorClaim;
     if (code >= 0 && claim !== null && claim(code, this.channel.current, this.channel.currentTag)) {
-      const h = this.bytes[this.handlerAt + KEY_ERROR]!;
-      if (h !== 0) this.handlers[h - 1]!.onLine(KEY_ERROR, bytes, body, end);
+      const route = this.tokens.routeOf(KEY_ERROR);
+      if (route !== 0) this.handlers[route - 1]!.onLine(KEY_ERROR, bytes, body, end);
       return;
     }
     if (!this.channel.finish(result, code)) this.unmatched(start, end);

@@ -188,12 +188,13 @@ function recordStart(bytes: Uint8Array, words: Int32Array, stateAt: number, head
 }
 
 /**
- * The key of the line `bytes[start, end)`'s token, found in `names` (entries of a length, a key
- * and the name's bytes; a zero length ends them): returns `body << 8 | key + 1`, where `body` is
- * where the text after the colon and its spaces starts. The token is the text before the line's
- * first colon when that is among its first MAX_TOKEN bytes; a line as short without a colon is
- * a token whole (`RDY`), with its body at its start. Key -1 (a result whose low byte is 0): no
- * entry has the token, or the line has none.
+ * The key of the line `bytes[start, end)`'s token, found in `names` (entries of a length, a key,
+ * a route and the name's bytes; a zero length ends them): returns `body << 16 | route << 8 |
+ * key + 1`, where `body` is where the text after the colon and its spaces starts, and `route` is
+ * the entry's (the engine's handler of the key, 0 for none). The token is the text before the
+ * line's first colon when that is among its first MAX_TOKEN bytes; a line as short without a
+ * colon is a token whole (`RDY`), with its body at its start. Key -1 (a result whose low byte is
+ * 0, route 0): no entry has the token, or the line has none.
  */
 export function tokenKey(bytes: Uint8Array, start: number, end: number, names: Uint8Array): number {
   const limit = end - start > MAX_TOKEN ? start + MAX_TOKEN : end;
@@ -203,15 +204,15 @@ export function tokenKey(bytes: Uint8Array, start: number, end: number, names: U
   if (colon < limit) {
     body = colon + 1;
     while (body < end && bytes[body] === SPACE) body++;
-  } else if (limit !== end) return start << 8;
+  } else if (limit !== end) return start << 16;
   const n = colon - start;
-  for (let at = 0; names[at] !== 0; at += 2 + names[at]!) {
+  for (let at = 0; names[at] !== 0; at += 3 + names[at]!) {
     if (names[at] !== n) continue;
     let i = 0;
-    while (i < n && bytes[start + i] === names[at + 2 + i]) i++;
-    if (i === n) return (body << 8) | (names[at + 1]! + 1);
+    while (i < n && bytes[start + i] === names[at + 3 + i]) i++;
+    if (i === n) return (body << 16) | (names[at + 2]! << 8) | (names[at + 1]! + 1);
   }
-  return body << 8;
+  return body << 16;
 }
 
 const INT_MAX = 0x7fffffff;

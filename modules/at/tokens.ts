@@ -4,11 +4,15 @@ import { MAX_TOKEN } from "./kernel-abi.ts";
 /** Most keys a table holds. */
 export const MAX_KEYS = 32;
 
+/** An entry's bytes before its name: its length, its key and its route. */
+const ENTRY_HEAD = 3;
+
 /**
- * The line tokens the engine knows (`+MQTTOPEN`, `RDY`), each with a small integer key. A line's
- * key is found by `tokenKey(bytes, start, end, table.names)` (kernels.ts), straight from the
- * line's bytes: the token is the text before `:`, or the whole line when short and colon-free.
- * Tokens are registered at start-up; their names are kept as entries of a length, a key and the
+ * The line tokens the engine knows (`+MQTTOPEN`, `RDY`), each with a small integer key and a
+ * route (the engine's handler of the key, 0 for none). A line's key and route are found by
+ * `tokenKey(bytes, start, end, table.names)` (kernels.ts), straight from the line's bytes: the
+ * token is the text before `:`, or the whole line when short and colon-free. Tokens are
+ * registered at start-up; the names are kept as entries of a length, a key, a route and the
  * name's bytes, ended by a zero length.
  */
 export class TokenTable {
@@ -29,33 +33,50 @@ export class TokenTable {
     const key = this.count++;
     const at = this.names.length - 1;
     // Start-up only: the entries grow by one copy per token; the old array becomes garbage.
-    const names = new Uint8Array(at + 2 + n + 1);
+    const names = new Uint8Array(at + ENTRY_HEAD + n + 1);
     names.set(this.names, 0); // its end mark is written over
     names[at] = n;
     names[at + 1] = key;
-    for (let i = 0; i < n; i++) names[at + 2 + i] = codeAt(name, i) & 0xff;
+    for (let i = 0; i < n; i++) names[at + ENTRY_HEAD + i] = codeAt(name, i) & 0xff;
     this.names = names;
     return key;
   }
 
+  /** Sets `key`'s route (1 to 255; 0 for none). */
+  route(key: number, route: number): void {
+    const at = this.entry(key);
+    if (at >= 0) this.names[at + 2] = route;
+  }
+
+  /** `key`'s route, 0 for none. */
+  routeOf(key: number): number {
+    const at = this.entry(key);
+    return at >= 0 ? this.names[at + 2]! : 0;
+  }
+
   /** The name registered for `key`, or "" (for logs). */
   name(key: number): string {
+    const at = this.entry(key);
+    if (at < 0) return "";
     const names = this.names;
-    for (let at = 0; names[at] !== 0; at += 2 + names[at]!) {
-      if (names[at + 1] !== key) continue;
-      let s = "";
-      for (let i = 0; i < names[at]!; i++) s += String.fromCharCode(names[at + 2 + i]!);
-      return s;
-    }
-    return "";
+    let s = "";
+    for (let i = 0; i < names[at]!; i++) s += String.fromCharCode(names[at + ENTRY_HEAD + i]!);
+    return s;
+  }
+
+  /** Where `key`'s entry starts, or -1. */
+  private entry(key: number): number {
+    const names = this.names;
+    for (let at = 0; names[at] !== 0; at += ENTRY_HEAD + names[at]!) if (names[at + 1] === key) return at;
+    return -1;
   }
 
   private find(name: string): number {
     const names = this.names;
-    for (let at = 0; names[at] !== 0; at += 2 + names[at]!) {
+    for (let at = 0; names[at] !== 0; at += ENTRY_HEAD + names[at]!) {
       if (names[at] !== name.length) continue;
       let i = 0;
-      while (i < name.length && names[at + 2 + i] === (codeAt(name, i) & 0xff)) i++;
+      while (i < name.length && names[at + ENTRY_HEAD + i] === (codeAt(name, i) & 0xff)) i++;
       if (i === name.length) return names[at + 1]!;
     }
     return -1;

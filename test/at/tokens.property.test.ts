@@ -46,9 +46,12 @@ describe("token lookup, against a plain reference", () => {
           const start = 24 + offset;
           for (let i = 0; i < line.length; i++) bytes[start + i] = line.charCodeAt(i);
           const want = reference(line, names);
+          // Each key routed to a handler of its own but the last (none).
+          keys.forEach((k) => table.route(k, k === keys.length - 1 ? 0 : k + 1));
           const r = tokenKey(bytes, start, start + line.length, table.names);
           expect((r & 0xff) - 1).toBe(want.key);
-          expect((r >> 8) - start).toBe(want.body);
+          expect((r >> 8) & 0xff).toBe(want.key < 0 || want.key === keys.length - 1 ? 0 : want.key + 1);
+          expect((r >> 16) - start).toBe(want.body);
         },
       ),
       { numRuns: 3000 },
@@ -62,5 +65,15 @@ describe("token lookup, against a plain reference", () => {
     expect(keys.map((k) => table.name(k))).toEqual(DIALECT);
     expect(() => table.register("+A:B")).toThrow(/not an AT token/);
     expect(() => table.register("x".repeat(25))).toThrow(/not an AT token/);
+  });
+
+  it("keeps each key's route, which a name registered later leaves alone", () => {
+    const table = new TokenTable();
+    const keys = DIALECT.map((n) => table.register(n));
+    table.route(keys[3]!, 7);
+    table.route(keys[0]!, 1);
+    table.register("+LATER");
+    expect(keys.map((k) => table.routeOf(k))).toEqual(keys.map((k) => (k === keys[3] ? 7 : k === keys[0] ? 1 : 0)));
+    expect(keys.map((k) => table.name(k))).toEqual(DIALECT);
   });
 });

@@ -280,24 +280,24 @@ void xs_cellmqtt_token_key(xsMachine *the)
 			body++;
 	}
 	else if (limit != end) {
-		xsmcSetInteger(xsResult, start << 8);
+		xsmcSetInteger(xsResult, start << 16);
 		return;
 	}
 	n = colon - start;
-	for (at = 0; ((xsUnsignedValue)at < namesSize) && (names[at] != 0); at += 2 + names[at]) {
+	for (at = 0; ((xsUnsignedValue)at < namesSize) && (names[at] != 0); at += 3 + names[at]) {
 		if (names[at] != n)
 			continue;
-		if ((xsUnsignedValue)(at + 2 + n) > namesSize)
+		if ((xsUnsignedValue)(at + 3 + n) > namesSize)
 			break;
 		i = 0;
-		while ((i < n) && (bytes[start + i] == names[at + 2 + i]))
+		while ((i < n) && (bytes[start + i] == names[at + 3 + i]))
 			i++;
 		if (i == n) {
-			xsmcSetInteger(xsResult, (body << 8) | (names[at + 1] + 1));
+			xsmcSetInteger(xsResult, (body << 16) | (names[at + 2] << 8) | (names[at + 1] + 1));
 			return;
 		}
 	}
-	xsmcSetInteger(xsResult, body << 8);
+	xsmcSetInteger(xsResult, body << 16);
 }
 
 /*

@@ -189,10 +189,11 @@ test("frameNext packs offsets up to the end of the 32 KB it addresses", () => {
   }
 });
 
-/** Names as TokenTable keeps them: a length, a key, the bytes; a zero length ends them. */
+/** Names as TokenTable keeps them: a length, a key, a route, the bytes; a zero length ends them. */
 function names(list: string[]): Uint8Array {
   const out: number[] = [];
-  list.forEach((name, key) => out.push(name.length, key, ...codes(name)));
+  // A route per entry, as the engine sets them (here the key's parity: some keys have none).
+  list.forEach((name, key) => out.push(name.length, key, key % 2, ...codes(name)));
   out.push(0);
   return Uint8Array.from(out);
 }
