@@ -275,8 +275,7 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
    */
   received(count: number): void {
     if (this.watching) this.watch();
-    const lost = this.scanner.feed(this.stageAt, count);
-    if (lost !== 0) this.drop(lost);
+    this.scanner.feed(this.stageAt, count);
   }
 
   /** Input arrived while out of step, where the channel waits for quiet; clears `watching` once back in step. */
@@ -299,7 +298,7 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
   receive(src: Uint8Array, offset = 0, length = src.length - offset): void {
     if (this.scanner.feeding) {
       const lost = this.scanner.append(src, offset, length);
-      if (lost !== 0) this.drop(lost);
+      if (lost !== 0) this.dropped(lost);
       return;
     }
     const stage = this.rxStage;
@@ -316,11 +315,6 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
     } finally {
       this.scanner.feeding = false;
     }
-  }
-
-  private drop(count: number): void {
-    this.counts[STAT_DROPPED] += count;
-    this.notice(NOTICE_INPUT_DROPPED, 0, 0);
   }
 
   // ---- output ----
@@ -442,6 +436,11 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
 
   prompt(): void {
     this.channel.prompt();
+  }
+
+  dropped(count: number): void {
+    this.counts[STAT_DROPPED] += count;
+    this.notice(NOTICE_INPUT_DROPPED, 0, 0);
   }
 
   overflow(): void {

@@ -35,9 +35,14 @@ export const STATE_DROPPED = 10;
 export const STATE_UNJOINED = 11;
 /** Lines framed, counted for the engine's statistics (a statement fewer per line than a field). */
 export const STATE_LINES = 12;
+/**
+ * 1 from `joinInput` until `frameNext` finds nothing more to frame: a read is being framed, and
+ * input that arrives meanwhile (a port answering inside `write`) must join without compaction.
+ */
+export const STATE_FEEDING = 13;
 /** Length of the record prefix (0: none), then its bytes from word STATE_PREFIX on. */
-export const STATE_PREFIX_LENGTH = 13;
-export const STATE_PREFIX = 14;
+export const STATE_PREFIX_LENGTH = 14;
+export const STATE_PREFIX = 15;
 /** Longest record prefix. */
 export const PREFIX_MAX = 16;
 export const STATE_WORDS = STATE_PREFIX + (PREFIX_MAX >> 2);

@@ -12,6 +12,7 @@ import {
   STATE_BASE,
   STATE_DISCARDING,
   STATE_DROPPED,
+  STATE_FEEDING,
   STATE_HEAD,
   STATE_LIMIT,
   STATE_LINES,
@@ -65,6 +66,7 @@ export function joinInput(bytes: Uint8Array, words: Int32Array, stateAt: number,
   words[stateAt + STATE_HEAD] = head;
   words[stateAt + STATE_TAIL] = tail + n;
   words[stateAt + STATE_UNJOINED] = count - n;
+  words[stateAt + STATE_FEEDING] = 1;
   return frameNext(bytes, words, stateAt);
 }
 
@@ -83,12 +85,15 @@ export function joinInput(bytes: Uint8Array, words: Int32Array, stateAt: number,
  *    has FRAMED_RECORD set; the quote stays at the head, for the length-bound read after it.
  *  - FRAMED_NOTHING when nothing more can be framed yet: a partial line, if any, starts at the
  *    head, and what was searched of it is kept in the state, so the next call goes on from it.
- *    A partial line that fills the ring starts being dropped. FRAMED_UNJOINED instead when part
- *    of the last read is still to join (STATE_UNJOINED).
+ *    A partial line that fills the ring starts being dropped. The read is framed: STATE_FEEDING
+ *    is cleared. FRAMED_UNJOINED instead when part of the read is still to join (STATE_UNJOINED).
  */
 export function frameNext(bytes: Uint8Array, words: Int32Array, stateAt: number): number {
   const r = frame(bytes, words, stateAt);
-  return r === FRAMED_NOTHING && words[stateAt + STATE_UNJOINED] !== 0 ? FRAMED_UNJOINED : r;
+  if (r !== FRAMED_NOTHING) return r;
+  if (words[stateAt + STATE_UNJOINED] !== 0) return FRAMED_UNJOINED;
+  words[stateAt + STATE_FEEDING] = 0;
+  return r;
 }
 
 function frame(bytes: Uint8Array, words: Int32Array, stateAt: number): number {

@@ -8,6 +8,7 @@ import {
   STATE_BASE,
   STATE_DISCARDING,
   STATE_DROPPED,
+  STATE_FEEDING,
   STATE_HEAD,
   STATE_LIMIT,
   STATE_PREFIX,
@@ -44,6 +45,8 @@ export interface ScanSink {
   prompt(): void;
   /** A line longer than the ring was dropped, `dropped` bytes of it. */
   overflow(dropped: number): void;
+  /** `count` bytes of a read were dropped: the ring had no room for them. */
+  dropped(count: number): void;
 }
 
 /**
@@ -65,8 +68,6 @@ export class Scanner {
   /** Views `bytes`' buffer whole; the state is its words from `stateAt` (see kernel-abi.ts). */
   private readonly words: Int32Array;
   private readonly stateAt: number;
-  /** A feed is framing: input that arrives meanwhile (a port answering inside `write`) is appended. */
-  feeding = false;
   private readonly sink: ScanSink;
   /** The length-bound read's sink; kept after the read (the kernel knows when it ends). */
   private rawSink: RawSink | null = null;
@@ -83,6 +84,18 @@ export class Scanner {
     words[stateAt + STATE_HEAD] = words[stateAt + STATE_TAIL] = words[stateAt + STATE_BASE] = base;
     words[stateAt + STATE_LIMIT] = base + capacity;
     this.clearLine();
+  }
+
+  /**
+   * A feed is framing (kept by the kernels, see STATE_FEEDING): input that arrives meanwhile (a
+   * port answering inside `write`) is appended.
+   */
+  get feeding(): boolean {
+    return this.words[this.stateAt + STATE_FEEDING] !== 0;
+  }
+
+  set feeding(feeding: boolean) {
+    this.words[this.stateAt + STATE_FEEDING] = feeding ? 1 : 0;
   }
 
   /** Start of the live bytes: everything before it is consumed. */
@@ -147,21 +160,20 @@ export class Scanner {
 
   /**
    * Joins `bytes[from, from + count)` (a host's read, in the stage) to the ring and consumes
-   * everything that can be framed now; returns how many of the bytes were dropped for want of
-   * room (0 but when the ring holds a line too long to frame yet). Bytes that do not fit at once
-   * join a part at a time, each part framed before the next joins.
+   * everything that can be framed now. Bytes that do not fit at once join a part at a time,
+   * each part framed before the next joins; any the ring has no room for even then are dropped,
+   * and the sink told.
    *
-   * The kernels join and frame (native code on the device), keeping the ring's state; a sink
-   * that appends input or asks for a raw read changes it there too. No try/finally (it costs XS
-   * more than the rest of a read): a sink that throws leaves `feeding` set, which only the
-   * engine's `receive` reads, and clears.
+   * The kernels join and frame (native code on the device), keeping the ring's state, `feeding`
+   * with it; a sink that appends input or asks for a raw read changes it there too. No
+   * try/finally (it costs XS more than the rest of a read): a sink that throws leaves `feeding`
+   * set, which only the engine's `receive` reads, and clears.
    */
-  feed(from: number, count: number): number {
+  feed(from: number, count: number): void {
     const b = this.bytes;
     const words = this.words;
     const stateAt = this.stateAt;
     const sink = this.sink;
-    this.feeding = true;
     // The read joins the ring, and what comes first is framed, in one call.
     let r = joinInput(b, words, stateAt, from, count);
     for (;;) {
@@ -182,8 +194,9 @@ export class Scanner {
         const left = words[stateAt + STATE_UNJOINED]!;
         if (left === count) {
           words[stateAt + STATE_UNJOINED] = 0;
-          this.feeding = false;
-          return left;
+          words[stateAt + STATE_FEEDING] = 0;
+          sink.dropped(left);
+          return;
         }
         from += count - left;
         count = left;
@@ -192,8 +205,6 @@ export class Scanner {
       }
       r = frameNext(b, words, stateAt);
     }
-    this.feeding = false;
-    return 0;
   }
 
   /**

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { Recorder } from "./recorder.ts";
 import { bytesOf, splitAt } from "../support/mock-uart.ts";
-import { RESULT_CANCELLED, RESULT_OK, STAT_LINES, STAT_RECORDS } from "cellmqtt/at/results";
+import { RESULT_CANCELLED, RESULT_OK, STAT_DROPPED, STAT_LINES, STAT_RECORDS } from "cellmqtt/at/results";
 
 describe("bad input gets a clear outcome", () => {
   it("drops a line longer than the ring, reports it, and resynchronises at the next line end", () => {
@@ -324,6 +324,32 @@ describe("a modem that answers inside write, through a UART that takes a few byt
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("input that arrives inside write, more than the ring has room for", () => {
+  it("is dropped past the room, counted and told, and lines after it route again", () => {
+    const r = new Recorder({ rxCapacity: 64 });
+    const engine = r.engine;
+    const write = r.uart.write.bind(r.uart);
+    let answered = false;
+    r.uart.write = (bytes, offset, length) => {
+      write(bytes, offset, length);
+      // The second command's line draws a burst far longer than the ring, inside the write.
+      if (!answered && r.uart.text().endsWith("AT+CSQ\r")) {
+        answered = true;
+        engine.receive(bytesOf("\r\n+MQTTPUB: 1,1\r\n".repeat(20)));
+      }
+    };
+    r.queue({ line: "AT" });
+    r.queue({ line: "AT+CSQ" });
+    r.feed([bytesOf("\r\nOK\r\n")]);
+    expect(engine.stats[STAT_DROPPED]).toBeGreaterThan(200);
+    expect(r.events.filter((e) => e === "notice input dropped")).toHaveLength(1);
+    r.events.length = 0;
+    // (The line end first ends the burst's last line, cut short where the room ran out.)
+    r.feed([bytesOf("\r\n+MQTTPUB: 2,2\r\n\r\nOK\r\n")]);
+    expect(r.events.filter((e) => !e.startsWith("notice")).slice(-2)).toEqual(["urc +MQTTPUB 2,2", "final 2 OK"]);
   });
 });
 

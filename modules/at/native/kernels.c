@@ -31,8 +31,9 @@
 #define STATE_DROPPED 10
 #define STATE_UNJOINED 11
 #define STATE_LINES 12
-#define STATE_PREFIX_LENGTH 13
-#define STATE_PREFIX 14
+#define STATE_FEEDING 13
+#define STATE_PREFIX_LENGTH 14
+#define STATE_PREFIX 15
 #define PREFIX_MAX 16
 
 #define RECORD_UNDECIDED (-1)
@@ -140,6 +141,7 @@ void xs_cellmqtt_join_input(xsMachine *the)
 	writeWord(bytes, stateAt + STATE_HEAD, head);
 	writeWord(bytes, stateAt + STATE_TAIL, tail + n);
 	writeWord(bytes, stateAt + STATE_UNJOINED, count - n);
+	writeWord(bytes, stateAt + STATE_FEEDING, 1);
 	xsmcSetInteger(xsResult, frameNext(the, bytes, stateAt));
 }
 
@@ -248,7 +250,12 @@ static int32_t frame(xsMachine *the, uint8_t *bytes, int32_t stateAt)
 static int32_t frameNext(xsMachine *the, uint8_t *bytes, int32_t stateAt)
 {
 	int32_t r = frame(the, bytes, stateAt);
-	return ((r == FRAMED_NOTHING) && (readWord(bytes, stateAt + STATE_UNJOINED) != 0)) ? FRAMED_UNJOINED : r;
+	if (r != FRAMED_NOTHING)
+		return r;
+	if (readWord(bytes, stateAt + STATE_UNJOINED) != 0)
+		return FRAMED_UNJOINED;
+	writeWord(bytes, stateAt + STATE_FEEDING, 0);
+	return r;
 }
 
 /* frameNext(bytes, words, stateAt) */

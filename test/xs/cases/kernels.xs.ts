@@ -14,6 +14,7 @@ import {
   STATE_BASE,
   STATE_DISCARDING,
   STATE_DROPPED,
+  STATE_FEEDING,
   STATE_RAW_LEFT,
   STATE_RAW_SKIP,
   STATE_HEAD,
@@ -79,7 +80,7 @@ class Side {
     const tail = w[STATE_AT + STATE_TAIL]!;
     const line = `${w[STATE_AT + STATE_SCANNED]},${w[STATE_AT + STATE_RECORD]},${w[STATE_AT + STATE_PROMPT_WANTED]}`;
     const raw = `${w[STATE_AT + STATE_RAW_LEFT]},${w[STATE_AT + STATE_RAW_SKIP]},${w[STATE_AT + STATE_DISCARDING]},${w[STATE_AT + STATE_DROPPED]}`;
-    const counted = `${w[STATE_AT + STATE_LINES]} lines`;
+    const counted = `${w[STATE_AT + STATE_LINES]} lines, feeding ${w[STATE_AT + STATE_FEEDING]}`;
     return `${head},${tail},${line},${raw},${counted}: ${Array.from(this.bytes.subarray(head, tail)).join(" ")}`;
   }
 }
@@ -127,6 +128,8 @@ test("joinInput and frameNext: C and TypeScript join and frame the same, in any 
           if (r === FRAMED_NOTHING || r === FRAMED_UNJOINED) {
             // Once all is framed, what did not join is still to.
             assertEqual(r === FRAMED_UNJOINED, left > 0, `the end of the framing at ${what}`);
+            // The read is framed once nothing is left of it to join.
+            assertEqual(a.words[STATE_AT + STATE_FEEDING], r === FRAMED_NOTHING ? 0 : 1, `feeding at ${what}`);
             break;
           }
           if (r === FRAMED_DROPPED) overflows++;
