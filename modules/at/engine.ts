@@ -154,7 +154,7 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
   private readonly stageAt: number;
   private readonly channel: CommandChannel;
   private records: RecordReader | null = null;
-  /** The counters, at the indices `STAT_*` (results.ts) name, but for STAT_LINES: see `stats`. */
+  /** The counters, at the indices `STAT_*` (results.ts) name, but for STAT_LINES and STAT_RECORDS: see `stats`. */
   private readonly counts: Int32Array;
   private readonly tokens: TokenTable;
   /**
@@ -163,6 +163,11 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
    */
   private readonly handlers: LineHandler[] = [];
   private recordKey = -2; // no key: lookups give -1 for an unknown token
+  /**
+   * Records read whole, the common end of one: counted here, not in `counts`, as XS updates a
+   * typed array's element for several times a field's cost (see `stats`).
+   */
+  private recordsRead = 0;
   private recordBody = 0;
   private readonly recordGapMs: number;
   /** Where a record's topic is kept, in `bytes`. */
@@ -291,6 +296,7 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
   get stats(): Int32Array {
     const counts = this.counts;
     counts[STAT_LINES] = counts[STATS + STATE_LINES]!; // (the kernel counts them)
+    counts[STAT_RECORDS] = this.recordsRead;
     return counts;
   }
 
@@ -522,7 +528,7 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
   // ---- RecordListener: called by the record reader ----
 
   recordEnded(status: number, topicStart: number, topicEnd: number): void {
-    if (status === RECORD_OK) this.counts[STAT_RECORDS]++;
+    if (status === RECORD_OK) this.recordsRead++;
     else if (status === RECORD_MALFORMED) {
       this.counts[STAT_RECORDS_MALFORMED]++;
       this.notice(NOTICE_RECORD_MALFORMED, topicStart, topicEnd);
