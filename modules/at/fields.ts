@@ -1,5 +1,5 @@
 import { COMMA, DIGIT_0, DIGIT_9, LPAREN, MINUS, QUOTE, RPAREN, SPACE, codeAt } from "./bytes.ts";
-import { digitFields, messageFields } from "./kernels.ts";
+import { digitFields, messageFields, type Numbers } from "./kernels.ts";
 
 /** Most fields any response of the dialect carries, with room to spare. */
 const MAX_FIELDS = 16;
@@ -35,6 +35,8 @@ export class Fields {
   topicEnd = 0;
   payloadStart = 0;
   payloadEnd = 0;
+  /** Where the kernel leaves those six: a plain array, read at half a typed array's cost. */
+  private readonly found = [0, 0, 0, 0, 0, 0];
   // Starts and ends of the fields: `spans[at, at + SPANS_SIZE)`, a region of an array the
   // engine shares out, since in XS each typed array costs several heap slots.
   private readonly spans: Int32Array;
@@ -129,16 +131,14 @@ export class Fields {
    */
   message(bytes: Uint8Array, start: number, end: number): boolean {
     this.count = 0;
-    const spans = this.spans;
-    const at = this.at;
-    // The kernel leaves the six values where the spans go (none are valid while `count` is 0).
-    if (start >= end || messageFields(bytes, start, end, spans, at) === 0) return false;
-    this.messageId = spans[at]!;
-    this.messageQos = spans[at + 1]!;
-    this.topicStart = spans[at + 2]!;
-    this.topicEnd = spans[at + 3]!;
-    this.payloadStart = spans[at + 4]!;
-    this.payloadEnd = spans[at + 5]!;
+    const found = this.found;
+    if (start >= end || messageFields(bytes, start, end, found, 0) === 0) return false;
+    this.messageId = found[0]!;
+    this.messageQos = found[1]!;
+    this.topicStart = found[2]!;
+    this.topicEnd = found[3]!;
+    this.payloadStart = found[4]!;
+    this.payloadEnd = found[5]!;
     return true;
   }
 
@@ -148,9 +148,10 @@ export class Fields {
    * the fields' ranges. Returns the field count `parse` would. Any byte other than a digit,
    * comma or space sends the body through `parse` instead, so the result is always the same;
    * after the fast path `count` is 0, so the per-field accessors see no stale ranges.
-   * (`out` takes the first `out.length` values: a typed array ignores writes past its end.)
+   * (`out` takes the first `out.length` values; a plain array, which XS reads at half a typed
+   * array's cost, never grows.)
    */
-  ints(bytes: Uint8Array, start: number, end: number, out: Int32Array): number {
+  ints(bytes: Uint8Array, start: number, end: number, out: Numbers): number {
     // Digits and commas only, the usual body, are read by the kernel; spaces or anything else
     // start over on the byte path.
     const n = start < end ? digitFields(bytes, start, end, out) : -1;
@@ -160,7 +161,7 @@ export class Fields {
   }
 
   /** `ints` a byte at a time, spaces included. */
-  private byteInts(bytes: Uint8Array, start: number, end: number, out: Int32Array): number {
+  private byteInts(bytes: Uint8Array, start: number, end: number, out: Numbers): number {
     let n = 0;
     let i = start;
     while (i < end && bytes[i] === SPACE) i++;
@@ -177,7 +178,7 @@ export class Fields {
         v = v * 10 + d;
         digits++;
       } else if (d === COMMA_DIGIT) {
-        out[n] = digits > 0 && v <= INT_MAX ? v : -1;
+        if (n < out.length) out[n] = digits > 0 && v <= INT_MAX ? v : -1;
         if (++n === MAX_FIELDS) return this.slowInts(bytes, start, end, out);
         v = digits = 0;
         spaced = false;
@@ -185,12 +186,15 @@ export class Fields {
       else return this.slowInts(bytes, start, end, out);
     }
     // As in `parse`: a body ending in `,` has an empty last field, one ending in `, ` none.
-    if (digits > 0 || bytes[end - 1] === COMMA) out[n++] = digits > 0 && v <= INT_MAX ? v : -1;
+    if (digits > 0 || bytes[end - 1] === COMMA) {
+      if (n < out.length) out[n] = digits > 0 && v <= INT_MAX ? v : -1;
+      n++;
+    }
     this.count = 0;
     return n;
   }
 
-  private slowInts(bytes: Uint8Array, start: number, end: number, out: Int32Array): number {
+  private slowInts(bytes: Uint8Array, start: number, end: number, out: Numbers): number {
     const n = this.parse(bytes, start, end);
     for (let k = 0; k < n && k < out.length; k++) out[k] = this.int(k);
     return n;

@@ -224,12 +224,18 @@ const INT_MAX = 0x7fffffff;
 const COMMA_DIGIT = COMMA - 0x30;
 
 /**
+ * Where a kernel leaves numbers: an Int32Array, or a plain array, which XS reads and the C writes
+ * at about half the cost. Either way only its existing places are written: an array never grows.
+ */
+export type Numbers = Int32Array | number[];
+
+/**
  * A body of digits and commas only (`1,1`, `23,99`, `1,1,18,200,`): each field's value into
  * `out` (-1 for an empty field or one past 2^31 - 1; past `out`'s end, none), and the count of
  * fields. -1 if the body holds any other byte or more than DIGIT_FIELDS_MAX fields: the caller's
  * general parser reads it then. `start < end`.
  */
-export function digitFields(bytes: Uint8Array, start: number, end: number, out: Int32Array): number {
+export function digitFields(bytes: Uint8Array, start: number, end: number, out: Numbers): number {
   let n = 0;
   let v = 0;
   let from = start;
@@ -239,12 +245,13 @@ export function digitFields(bytes: Uint8Array, start: number, end: number, out: 
       if (v <= INT_MAX) v = v * 10 + d;
     } else if (d !== COMMA_DIGIT || n === DIGIT_FIELDS_MAX - 1) return -1;
     else {
-      out[n++] = i > from && v <= INT_MAX ? v : -1;
+      if (n < out.length) out[n] = i > from && v <= INT_MAX ? v : -1;
+      n++;
       v = 0;
       from = i + 1;
     }
   }
-  out[n] = end > from && v <= INT_MAX ? v : -1;
+  if (n < out.length) out[n] = end > from && v <= INT_MAX ? v : -1;
   return n + 1;
 }
 
@@ -252,13 +259,13 @@ export function digitFields(bytes: Uint8Array, start: number, end: number, out: 
 /**
  * A mode-0 `+MQTTMSG` body, `<id>,<qos>,"<topic>","<payload>"` (spaces allowed after commas), in
  * one pass: 1 with the id, the QoS and the topic's and payload's start and end in
- * `out[at, at + 6)`,
- * or 0 for any other shape (the caller's general parser reads it then). The topic closes where
+ * `out[at, at + 6)` (a RangeError if `out` has no such places), or 0 for any other shape (the caller's general parser reads it then). The topic closes where
  * that parser closes a quoted field: at the first quote followed, after spaces, by a comma and,
  * after spaces, a quote (a digit there closes it before a number: not this shape). The payload
  * runs to the line's last byte, which must be a quote. `start < end`.
  */
-export function messageFields(bytes: Uint8Array, start: number, end: number, out: Int32Array, at: number): number {
+export function messageFields(bytes: Uint8Array, start: number, end: number, out: Numbers, at: number): number {
+  if (at < 0 || at + 6 > out.length) throw new RangeError(`messageFields: no room for six values at ${at}`);
   let i = start;
   let c = 0;
   let id = -1;

@@ -339,7 +339,8 @@ void xs_cellmqtt_digit_fields(xsMachine *the)
 	}
 	values[n++] = ((end > from) && (v <= INT_MAX_VALUE)) ? (int32_t)v : -1;
 	xsmcVars(1);
-	for (i = 0; i < n; i++) {
+	/* Only the places `out` has: a plain array must not grow. */
+	for (i = 0; (i < n) && xsmcHasIndex(xsArg(3), (xsIndex)i); i++) {
 		xsmcSetInteger(xsVar(0), values[i]);
 		xsmcSetIndex(xsArg(3), (xsIndex)i, xsVar(0));
 	}
@@ -358,8 +359,8 @@ void xs_cellmqtt_message_fields(xsMachine *the)
 	int64_t v = -1;
 	int spaced = 0;
 	int32_t values[6];
-	if (at < 0)
-		xsRangeError("messageFields: negative index %d", (int)at);
+	if ((at < 0) || (at > INT_MAX_VALUE - 6) || !xsmcHasIndex(xsArg(3), (xsIndex)(at + 5)))
+		xsRangeError("messageFields: no room for six values at %d", (int)at);
 	if (start >= end) {
 		xsmcSetInteger(xsResult, 0);
 		return;

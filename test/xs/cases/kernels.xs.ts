@@ -232,10 +232,18 @@ test("digitFields: C and TypeScript read the same values, or both decline", () =
     for (let i = 0; i < s.length; i++) bytes[4 + i] = s[i]!;
     const a = new Int32Array(8).fill(-7);
     const b = new Int32Array(8).fill(-7);
+    // Plain arrays too, shorter than some bodies: they take what fits and never grow.
+    const c = [-7, -7, -7, -7, -7];
+    const d = [-7, -7, -7, -7, -7];
     const what = JSON.stringify(String.fromCharCode(...s));
     const r = native.digitFields(bytes, 4, 4 + s.length, a);
     assertEqual(r, ts.digitFields(bytes, 4, 4 + s.length, b), `digitFields count of ${what}`);
     for (let k = 0; k < r && k < 8; k++) assertEqual(a[k], b[k], `digitFields value ${k} of ${what}`);
+    assertEqual(native.digitFields(bytes, 4, 4 + s.length, c), r, `digitFields count into an array, of ${what}`);
+    assertEqual(ts.digitFields(bytes, 4, 4 + s.length, d), r, `digitFields (TypeScript) count into an array, of ${what}`);
+    assertEqual(c.length + d.length, 10, `an array grew, for ${what}`);
+    for (let k = 0; k < r && k < 5; k++) assertEqual(c[k], a[k], `digitFields value ${k} into an array, of ${what}`);
+    for (let k = 0; k < r && k < 5; k++) assertEqual(d[k], a[k], `digitFields (TypeScript) value ${k} into an array, of ${what}`);
     if (r > 0) read++;
   }
   assert(read > 1000, `too few bodies were read: ${read}`);
@@ -263,6 +271,9 @@ test("messageFields: C and TypeScript take the same mode-0 bodies and find the s
     const r = native.messageFields(bytes, start, start + s.length, a, 2);
     assertEqual(r, ts.messageFields(bytes, start, start + s.length, b, 2), `messageFields of ${what}`);
     for (let k = 0; k < 10; k++) assertEqual(a[k], b[k], `messageFields value ${k} of ${what}`);
+    const c = [0, 0, 0, 0, 0, 0];
+    assertEqual(native.messageFields(bytes, start, start + s.length, c, 0), r, `messageFields into an array, of ${what}`);
+    if (r === 1) for (let k = 0; k < 6; k++) assertEqual(c[k], a[k + 2], `messageFields value ${k} into an array, of ${what}`);
     taken += r;
   }
   assert(taken > 500, `too few bodies were taken: ${taken}`);
@@ -297,6 +308,9 @@ test("the C kernels refuse offsets outside the buffer, a ring outside what they 
     ["digitFields end", () => native.digitFields(bytes, 0, 200, new Int32Array(4))],
     ["messageFields end", () => native.messageFields(bytes, 0, 129, new Int32Array(6), 0)],
     ["messageFields index", () => native.messageFields(bytes, 0, 8, new Int32Array(6), -1)],
+    ["messageFields short", () => native.messageFields(bytes, 0, 8, new Int32Array(6), 1)],
+    ["messageFields short array", () => native.messageFields(bytes, 0, 8, [0, 0, 0, 0, 0], 0)],
+    ["messageFields short (TypeScript)", () => ts.messageFields(bytes, 0, 8, [0, 0, 0, 0, 0], 0)],
   ];
   for (const [what, call] of calls) {
     let thrown: unknown = null;
