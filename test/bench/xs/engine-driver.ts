@@ -63,7 +63,8 @@ export class EngineDriver implements CommandOwner, LineHandler, RecordSink {
   private payloadFirst = -1;
   private payloadMiddle = -1;
   private payloadLast = -1;
-  private readonly values = new Int32Array(4);
+  /** As the modem layer keeps them: a plain array. */
+  private readonly values = [0, 0, 0, 0];
 
   constructor(
     readonly events: Events,
