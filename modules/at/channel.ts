@@ -278,11 +278,7 @@ export class CommandChannel {
       this.promptEarly = true;
       return;
     }
-    if (this.phase !== AWAITING_PROMPT) return;
-    this.phase = SENDING_DATA;
-    this.serial++;
-    this.sent = 0;
-    this.pump();
+    if (this.phase === AWAITING_PROMPT) this.sendPayload();
   }
 
   /**
@@ -577,18 +573,23 @@ export class CommandChannel {
     this.sendLine();
   }
 
-  /** Writes what the budget allows of the command's line; once it is all written, it waits for its answer or `>`. */
+  /**
+   * Writes what the budget allows of the command's line; once it is all written, the command
+   * waits for its answer or its `>`.
+   */
   private sendLine(): void {
     if (!this.write(this.bytes, this.txHead, this.lineLength)) return;
     if (this.dataLength === 0) this.phase = AWAITING_RESULT;
     else if (!this.promptEarly) this.phase = AWAITING_PROMPT;
-    else {
-      // A port that answers inside `write` showed the prompt already.
-      this.phase = SENDING_DATA;
-      this.serial++;
-      this.sent = 0;
-      this.sendData();
-    }
+    else this.sendPayload(); // a port that answers inside `write` showed the prompt already
+  }
+
+  /** The command's `>` came: its payload goes out from its first byte, as the budget allows. */
+  private sendPayload(): void {
+    this.phase = SENDING_DATA;
+    this.serial++;
+    this.sent = 0;
+    this.sendData();
   }
 
   /** Writes what the budget allows of the command's payload, after its `>`. */

@@ -154,7 +154,7 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
   private readonly stageAt: number;
   private readonly channel: CommandChannel;
   private records: RecordReader | null = null;
-  /** The counters, at the indices `STAT_*` (results.ts) name, but for STAT_LINES and STAT_RECORDS: see `stats`. */
+  /** The counters, at the indices `STAT_*` (results.ts) name, but for STAT_LINES and STAT_RECORDS (see `stats`). */
   private readonly counts: Int32Array;
   private readonly tokens: TokenTable;
   /**
@@ -283,7 +283,10 @@ export class AtEngine implements ScanSink, ChannelListener, RecordListener {
     this.scanner.feed(this.stageAt, count);
   }
 
-  /** Input arrived while out of step, where the channel waits for quiet; clears `watching` once back in step. */
+  /**
+   * Input arrived while out of step, where the channel waits for quiet; clears `watching` once
+   * back in step.
+   */
   private watch(): void {
     if (this.channel.step !== STEP_IN) this.channel.heard();
     else this.watching = false;

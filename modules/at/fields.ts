@@ -124,10 +124,11 @@ export class Fields {
    * as `parse(bytes, start, end, 4)` followed by `int(0)`, `int(1)`, `start(2)`, `end(2)`,
    * `start(3)` and `end(3)`, left in `messageId`, `messageQos`, `topicStart`, `topicEnd`,
    * `payloadStart` and `payloadEnd` (properties, not six method calls and twelve span reads).
-   * Returns false, and the caller goes through `parse`, for anything else: a number that is not one (`1 2`, empty, over 2^31 - 1), a topic that does
-   * not close as `parse` closes it before a quoted payload, or a payload whose closing quote is
-   * not the line's last byte. Spaces after commas pass, as in `parse`. After it `count` is 0,
-   * so the per-field accessors see no stale ranges.
+   * Returns false, and the caller goes through `parse`, for anything else: a number that is not
+   * one (`1 2`, empty, over 2^31 - 1), a topic that does not close as `parse` closes it before a
+   * quoted payload, or a payload whose closing quote is not the line's last byte. Spaces after
+   * commas pass, as in `parse`. After it `count` is 0, so the per-field accessors see no stale
+   * ranges.
    */
   message(bytes: Uint8Array, start: number, end: number): boolean {
     this.count = 0;

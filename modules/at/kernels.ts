@@ -28,11 +28,11 @@ import {
 } from "./kernel-abi.ts";
 
 /**
- * The engine's byte loops: joining a read to the ring, framing a line, finding its token's key,
- * reading a body of integers or a mode-0 message. Functions of a buffer and offsets alone, so that they can be native
- * code: on Moddable builds the module `cellmqtt/at/kernels` is `native/kernels.c`, a
- * line-for-line mirror of this file, and this TypeScript runs only where a JIT makes byte loops
- * cheap (Node: the tests, the emulator, the command line). In XS each statement costs about as
+ * The engine's byte loops: joining a read to the ring, framing what comes next, finding a
+ * token's key, reading a body of integers or a mode-0 message. Functions of a buffer and offsets
+ * alone, so that they can be native code: on Moddable builds the module `cellmqtt/at/kernels`
+ * is `native/kernels.c`, a line-for-line mirror of this file, and this TypeScript runs only
+ * where a JIT makes byte loops cheap (Node: the tests, the emulator, the command line). In XS each statement costs about as
  * much as a C loop over a whole line, so these loops are where the device's instructions went.
  *
  * Offsets are byte offsets into `bytes`, the engine's whole buffer; the numbers both sides
@@ -44,9 +44,10 @@ import {
  * Joins `bytes[from, from + count)` (a host's read, outside the ring) to the ring's live bytes,
  * as many as fit, leaving in STATE_UNJOINED how many did not (0 but when a line too long to
  * frame yet fills the ring: see FRAMED_UNJOINED); then frames what comes next, as `frameNext`
- * (whose result it returns: one call less per read). The ring compacts instead of wrapping, so a line is always contiguous, and lazily: an
- * empty ring starts over at its base, and the live bytes (an unfinished line, which is short) are
- * moved back only once the ring is half used or the new bytes would not fit after them. Most
+ * (whose result it returns: one call less per read). The ring compacts instead of wrapping, so a
+ * line is always contiguous, and lazily: an empty ring starts over at its base, and the live
+ * bytes (an unfinished line, which is short) are moved back only once the ring is half used or
+ * the new bytes would not fit after them. Most
  * reads then join the ring where it is, and the room after the tail stays ample for input that
  * arrives while a line is handled (a port answering inside `write`), which can only join there.
  */
@@ -259,10 +260,11 @@ export function digitFields(bytes: Uint8Array, start: number, end: number, out: 
 /**
  * A mode-0 `+MQTTMSG` body, `<id>,<qos>,"<topic>","<payload>"` (spaces allowed after commas), in
  * one pass: 1 with the id, the QoS and the topic's and payload's start and end in
- * `out[at, at + 6)` (a RangeError if `out` has no such places), or 0 for any other shape (the caller's general parser reads it then). The topic closes where
- * that parser closes a quoted field: at the first quote followed, after spaces, by a comma and,
- * after spaces, a quote (a digit there closes it before a number: not this shape). The payload
- * runs to the line's last byte, which must be a quote. `start < end`.
+ * `out[at, at + 6)` (a RangeError if `out` has no such places), or 0 for any other shape (the
+ * caller's general parser reads it then). The topic closes where that parser closes a quoted
+ * field: at the first quote followed, after spaces, by a comma and, after spaces, a quote (a
+ * digit there closes it before a number: not this shape). The payload runs to the line's last
+ * byte, which must be a quote. `start < end`.
  */
 export function messageFields(bytes: Uint8Array, start: number, end: number, out: Numbers, at: number): number {
   if (at < 0 || at + 6 > out.length) throw new RangeError(`messageFields: no room for six values at ${at}`);

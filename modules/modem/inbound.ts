@@ -28,7 +28,10 @@ export class Inbound implements CommandOwner, RecordSink {
   stopped = false;
   private readonly payload = new PayloadView(PAYLOAD_MAX);
   private readonly keyRead: number;
-  /** The integers of a `+MQTTREAD` or `+MQTTMSGI` header (a plain array: XS reads it at half a typed array's cost). */
+  /**
+   * The integers of a `+MQTTREAD` or `+MQTTMSGI` header (a plain array: XS reads it at half a
+   * typed array's cost).
+   */
   private readonly values = [0, 0, 0, 0];
   private reading = 0; // client id whose read is in flight, 0 when none
   private recordId = 0; // client id of the record being read
